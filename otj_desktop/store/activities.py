@@ -1,0 +1,259 @@
+"""Activities: the apprentice's log entries, with their KSB links and tags.
+
+Reads take a connection; writes take a :class:`~otj_desktop.store.db.Transaction` and announce
+``activity_saved`` / ``activity_deleted`` so every open window can update once the write commits.
+Deleting is a soft delete (``deleted_at``): the entry leaves every list and total at once but is
+still there to restore.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from otj_desktop.domain.activities import ActivityInput, format_hours
+from otj_desktop.domain.dates import utc_now_iso
+from otj_desktop.store import tags as tag_store
+from otj_desktop.store.db import Transaction
+
+
+class ActivityNotFound(LookupError):
+    """No live activity has that id."""
+
+
+class VersionConflict(Exception):
+    """The activity changed since the editor loaded it (another window saved first)."""
+
+    def __init__(self, current: Activity) -> None:
+        super().__init__(f"activity {current.id} is now at version {current.version}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class KsbRef:
+    id: int
+    code: str
+    category: str
+    title: str | None
+    statement: str
+
+
+@dataclass
+class Activity:
+    id: int
+    title: str
+    activity_date: date
+    start_time: time | None
+    end_time: time | None
+    duration_minutes: int
+    activity_type: str
+    description: str
+    notes: str
+    delivered_by: str
+    location: str
+    hours_basis: str
+    evidence_quality: str
+    version: int
+    created_at: str
+    updated_at: str
+    deleted_at: str | None
+    ksbs: list[KsbRef] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def hours(self) -> str:
+        return format_hours(self.duration_minutes)
+
+    @property
+    def ksb_codes(self) -> list[str]:
+        return [k.code for k in self.ksbs]
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+_COLUMNS = """a.id, a.title, a.activity_date, a.start_time, a.end_time, a.duration_minutes,
+    a.activity_type, a.description, a.notes, a.delivered_by, a.location, a.hours_basis,
+    a.evidence_quality, a.version, a.created_at, a.updated_at, a.deleted_at"""
+
+
+def get(conn: sqlite3.Connection, activity_id: int, *, include_deleted: bool = False) -> Activity:
+    """The activity with its KSBs and tags. Raises :class:`ActivityNotFound`."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM activity a WHERE a.id = ?", (activity_id,)
+    ).fetchone()
+    if row is None or (row["deleted_at"] and not include_deleted):
+        raise ActivityNotFound(activity_id)
+    return with_links(conn, [_from_row(row)])[0]
+
+
+def recent(conn: sqlite3.Connection, limit: int = 5) -> list[Activity]:
+    """The newest live activities (by date, then by entry order)."""
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NULL
+            ORDER BY a.activity_date DESC, a.id DESC LIMIT ?""",
+        (limit,),
+    ).fetchall()
+    return with_links(conn, [_from_row(r) for r in rows])
+
+
+def list_page(
+    conn: sqlite3.Connection, *, page: int = 1, per_page: int = 25
+) -> tuple[list[Activity], int]:
+    """One page of live activities, newest first, and the total number of live activities."""
+    total = conn.execute("SELECT count(*) FROM activity WHERE deleted_at IS NULL").fetchone()[0]
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NULL
+            ORDER BY a.activity_date DESC, a.id DESC LIMIT ? OFFSET ?""",
+        (per_page, (page - 1) * per_page),
+    ).fetchall()
+    return with_links(conn, [_from_row(r) for r in rows]), total
+
+
+def with_links(conn: sqlite3.Connection, activities: list[Activity]) -> list[Activity]:
+    """Fill in the KSBs and tags of a page of activities with two queries in all."""
+    if not activities:
+        return activities
+    by_id = {a.id: a for a in activities}
+    marks = ",".join("?" * len(by_id))
+    for row in conn.execute(
+        f"""SELECT ak.activity_id, k.id, k.code, k.category, k.title, k.statement
+            FROM activity_ksb ak JOIN ksb k ON k.id = ak.ksb_id
+            WHERE ak.activity_id IN ({marks})
+            ORDER BY CASE k.category WHEN 'knowledge' THEN 0 WHEN 'skill' THEN 1 ELSE 2 END,
+                     k.position""",
+        list(by_id),
+    ):
+        by_id[row[0]].ksbs.append(KsbRef(row[1], row[2], row[3], row[4], row[5]))
+    for row in conn.execute(
+        f"""SELECT at.activity_id, t.name FROM activity_tag at JOIN tag t ON t.id = at.tag_id
+            WHERE at.activity_id IN ({marks}) ORDER BY t.name COLLATE NOCASE""",
+        list(by_id),
+    ):
+        by_id[row[0]].tags.append(row[1])
+    return activities
+
+
+def _from_row(row: sqlite3.Row) -> Activity:
+    return Activity(
+        id=row["id"],
+        title=row["title"],
+        activity_date=date.fromisoformat(row["activity_date"]),
+        start_time=time.fromisoformat(row["start_time"]) if row["start_time"] else None,
+        end_time=time.fromisoformat(row["end_time"]) if row["end_time"] else None,
+        duration_minutes=row["duration_minutes"],
+        activity_type=row["activity_type"],
+        description=row["description"],
+        notes=row["notes"],
+        delivered_by=row["delivered_by"],
+        location=row["location"],
+        hours_basis=row["hours_basis"],
+        evidence_quality=row["evidence_quality"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def create(tx: Transaction, data: ActivityInput) -> int:
+    """Store a new activity and return its id."""
+    now = utc_now_iso()
+    cursor = tx.execute(
+        """INSERT INTO activity (title, activity_date, start_time, end_time, duration_minutes,
+               activity_type, description, notes, delivered_by, location, hours_basis,
+               evidence_quality, version, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)""",
+        (*_values(data), now, now),
+    )
+    activity_id = cursor.lastrowid
+    _set_links(tx, activity_id, data)
+    _announce_saved(tx, activity_id, "created")
+    return activity_id
+
+
+def update(tx: Transaction, activity_id: int, data: ActivityInput, *, expected_version: int) -> int:
+    """Replace an activity's fields if nobody saved it since ``expected_version``.
+
+    Returns the new version. Raises :class:`ActivityNotFound` or :class:`VersionConflict`.
+    """
+    current = get(tx.conn, activity_id)
+    if current.version != expected_version:
+        raise VersionConflict(current)
+    tx.execute(
+        """UPDATE activity SET title = ?, activity_date = ?, start_time = ?, end_time = ?,
+               duration_minutes = ?, activity_type = ?, description = ?, notes = ?,
+               delivered_by = ?, location = ?, hours_basis = ?, evidence_quality = ?,
+               version = version + 1, updated_at = ?
+           WHERE id = ?""",
+        (*_values(data), utc_now_iso(), activity_id),
+    )
+    tx.execute("DELETE FROM activity_ksb WHERE activity_id = ?", (activity_id,))
+    tx.execute("DELETE FROM activity_tag WHERE activity_id = ?", (activity_id,))
+    _set_links(tx, activity_id, data)
+    _announce_saved(tx, activity_id, "updated")
+    return current.version + 1
+
+
+def soft_delete(tx: Transaction, activity_id: int) -> None:
+    """Take an activity out of every list and total (it can be restored later)."""
+    current = get(tx.conn, activity_id)
+    now = utc_now_iso()
+    tx.execute(
+        "UPDATE activity SET deleted_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
+        (now, now, activity_id),
+    )
+    tx.announce(
+        "activity_deleted",
+        id=activity_id,
+        title=current.title,
+        version=current.version + 1,
+        summary=f"“{current.title}” deleted",
+    )
+
+
+def _values(data: ActivityInput) -> tuple:
+    return (
+        data.title,
+        data.activity_date.isoformat(),
+        data.start_time.strftime("%H:%M") if data.start_time else None,
+        data.end_time.strftime("%H:%M") if data.end_time else None,
+        data.duration_minutes,
+        data.activity_type,
+        data.description,
+        data.notes,
+        data.delivered_by,
+        data.location,
+        data.hours_basis,
+        data.evidence_quality,
+    )
+
+
+def _set_links(tx: Transaction, activity_id: int, data: ActivityInput) -> None:
+    tx.conn.executemany(
+        "INSERT INTO activity_ksb (activity_id, ksb_id) VALUES (?, ?)",
+        [(activity_id, ksb_id) for ksb_id in data.ksb_ids],
+    )
+    tag_ids = tag_store.ensure_tags(tx, data.tags)
+    tx.conn.executemany(
+        "INSERT INTO activity_tag (activity_id, tag_id) VALUES (?, ?)",
+        [(activity_id, tag_id) for tag_id in tag_ids],
+    )
+
+
+def _announce_saved(tx: Transaction, activity_id: int, action: str) -> None:
+    saved = get(tx.conn, activity_id)
+    tx.announce(
+        "activity_saved",
+        id=saved.id,
+        action=action,
+        title=saved.title,
+        duration_hours=round(saved.duration_minutes / 60, 1),
+        activity_date=saved.activity_date.isoformat(),
+        ksb_codes=saved.ksb_codes,
+        version=saved.version,
+        summary=f"“{saved.title}” {action}",
+    )

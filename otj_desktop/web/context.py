@@ -1,0 +1,62 @@
+"""What every view reaches for: the app's shared parts, and this request's database connection.
+
+The app's parts live on one :class:`AppState` in ``app.extensions["otj"]`` (a fresh one per
+``create_app``, so each test's app has its own database and broker). A request opens one
+connection on first use and closes it when the request ends, as in Flask's tutorial.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, g
+
+from otj_desktop.domain import dates
+from otj_desktop.store.db import Database, Transaction
+from otj_desktop.web.events import Broker
+from otj_desktop.web.security import LaunchTokens
+
+
+@dataclass
+class DesktopBridge:
+    """What the desktop shell lets pages ask for. Without windows (``--headless``) it can do
+    nothing and says so: each callable returns False."""
+
+    open_window: Callable[[str], bool] = lambda path: False
+
+
+@dataclass
+class AppState:
+    db: Database
+    data_dir: Path
+    broker: Broker
+    launch_tokens: LaunchTokens
+    desktop: DesktopBridge = field(default_factory=DesktopBridge)
+    clock: Callable[[], date] = dates.today  # tests freeze it
+
+
+def state() -> AppState:
+    return current_app.extensions["otj"]
+
+
+def get_conn() -> sqlite3.Connection:
+    """This request's connection (opened on first use, closed at teardown)."""
+    if "conn" not in g:
+        g.conn = state().db.connect()
+    return g.conn
+
+
+def write() -> AbstractContextManager[Transaction]:
+    """A write transaction on this request's connection; changes are announced after commit."""
+    return state().db.transaction(get_conn())
+
+
+def close_conn(_exc: BaseException | None = None) -> None:
+    conn = g.pop("conn", None)
+    if conn is not None:
+        conn.close()

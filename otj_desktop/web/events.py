@@ -1,0 +1,276 @@
+"""Live events: the broker that fans committed changes out to every window, and its SSE stream.
+
+Shape (kept from the reference design): ``subscribe()`` gives a client its own bounded queue,
+``unsubscribe()`` removes it, ``publish(kind, data)`` puts ``event: <kind>`` / ``data: <json>``
+on every queue, and ``GET /events/stream`` streams one client's queue as ``text/event-stream``.
+What this version adds, and why:
+
+* **Nobody is left silently stale.** A client whose queue fills up (a frozen window) is not
+  dropped: its queue is emptied and it is sent ``event: resync``, telling the page to re-fetch
+  what it shows. ``publish`` never blocks and memory stays bounded whatever a client does.
+* **Missed events are replayed.** Every event has an id ``<run>-<seq>``; the run id is new for
+  each broker (each launch). A reconnecting EventSource sends ``Last-Event-ID``; if the broker's
+  bounded replay buffer still covers the gap the missed events are sent again, otherwise (gap
+  too old, or an id from another run) the client is told to resync.
+* **The connection is visibly live at once**: the first bytes (``retry:`` and a comment) go out
+  immediately, so ``onopen`` fires without waiting for an event.
+* **Threads are released.** Each open stream holds one waitress worker thread. The stream wakes
+  about once a second to ask waitress whether the client has gone, sends a keepalive comment
+  about every 15 s, and returns as soon as the broker is closed (server shutdown).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from otj_desktop.store.db import Change
+
+QUEUE_SIZE = 200
+REPLAY_SIZE = 1000
+MAX_STREAMS = 24
+WAKE_SECONDS = 1.0
+KEEPALIVE_SECONDS = 15.0
+RETRY_MS = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    kind: str
+    data: dict[str, Any]
+
+    def encode(self) -> str:
+        data = json.dumps(self.data, separators=(",", ":"))
+        return f"id: {self.id}\nevent: {self.kind}\ndata: {data}\n\n"
+
+
+@dataclass(eq=False)  # compared and hashed by identity: each one is a distinct client
+class Subscriber:
+    """One connected client: its pending events, and whether it must resync."""
+
+    pending: deque[Event] = field(default_factory=deque)
+    needs_resync: bool = False
+    wake: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a stream should send next."""
+
+    events: list[Event]
+    resync_id: str | None  # set when the client must re-fetch everything
+    closed: bool
+
+
+class TooManyStreams(Exception):
+    """The cap on open streams is reached; the client should retry later."""
+
+
+class Broker:
+    """Fans events out to subscribers. Thread-safe; ``publish`` never blocks on a client."""
+
+    def __init__(
+        self,
+        *,
+        queue_size: int = QUEUE_SIZE,
+        replay_size: int = REPLAY_SIZE,
+        max_streams: int = MAX_STREAMS,
+    ) -> None:
+        self.run_id = secrets.token_hex(4)
+        self.queue_size = queue_size
+        self.max_streams = max_streams
+        self._seq = 0
+        self._replay: deque[Event] = deque(maxlen=replay_size)
+        self._subscribers: set[Subscriber] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._idle = threading.Condition(self._lock)
+
+    # -- subscribing ---------------------------------------------------------------------------
+
+    def subscribe(self, last_event_id: str | None = None) -> Subscriber:
+        """Register a client. With ``last_event_id``, queue what it missed (or a resync).
+
+        Raises :class:`TooManyStreams` past the cap.
+        """
+        sub = Subscriber()
+        with self._lock:
+            if len(self._subscribers) >= self.max_streams:
+                raise TooManyStreams
+            if last_event_id:
+                missed = self._missed_since(last_event_id)
+                if missed is None:
+                    sub.needs_resync = True
+                else:
+                    sub.pending.extend(missed)
+            self._subscribers.add(sub)
+            if sub.pending or sub.needs_resync:
+                sub.wake.set()
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        with self._lock:
+            self._subscribers.discard(sub)
+            self._idle.notify_all()
+
+    def _missed_since(self, last_event_id: str) -> list[Event] | None:
+        """Events after ``last_event_id``, or None when the buffer cannot say (resync)."""
+        run, _, seq_text = last_event_id.rpartition("-")
+        if run != self.run_id or not seq_text.isdigit():
+            return None
+        seq = int(seq_text)
+        if seq > self._seq:
+            return None
+        oldest = self._seq - len(self._replay) + 1
+        if seq < oldest - 1:
+            return None
+        return [e for e in self._replay if int(e.id.rpartition("-")[2]) > seq]
+
+    @property
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publish(self, kind: str, data: dict[str, Any]) -> Event:
+        """Send an event to every subscriber; a full queue turns into a resync, never a wait."""
+        with self._lock:
+            self._seq += 1
+            event = Event(f"{self.run_id}-{self._seq}", kind, data)
+            self._replay.append(event)
+            for sub in self._subscribers:
+                if sub.needs_resync:
+                    pass  # everything will be re-fetched anyway
+                elif len(sub.pending) >= self.queue_size:
+                    sub.pending.clear()
+                    sub.needs_resync = True
+                else:
+                    sub.pending.append(event)
+                sub.wake.set()
+        return event
+
+    def publish_changes(self, changes: list[Change]) -> None:
+        """After-commit listener for :class:`~otj_desktop.store.db.Database`."""
+        for change in changes:
+            self.publish(change.kind, change.data)
+
+    def next_batch(self, sub: Subscriber, timeout: float) -> Batch:
+        """Wait up to ``timeout`` seconds for something to send to ``sub``."""
+        sub.wake.wait(timeout)
+        with self._lock:
+            sub.wake.clear()
+            if self._closed:
+                return Batch([], None, closed=True)
+            if sub.needs_resync:
+                sub.needs_resync = False
+                sub.pending.clear()
+                return Batch([], f"{self.run_id}-{self._seq}", closed=False)
+            events = list(sub.pending)
+            sub.pending.clear()
+            return Batch(events, None, closed=False)
+
+    # -- shutting down -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """End every stream (server shutdown)."""
+        with self._lock:
+            self._closed = True
+            for sub in self._subscribers:
+                sub.wake.set()
+
+    def reopen(self) -> None:
+        """Accept streams again after :meth:`close` (the server restarting in this process)."""
+        with self._lock:
+            self._closed = False
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until no stream is open; True if that happened within ``timeout``."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._subscribers, timeout)
+
+
+class EventStream:
+    """The body of one SSE response, as a WSGI iterable that always unsubscribes.
+
+    A plain generator would not do: if the client goes away before the first chunk is pulled,
+    the server calls ``close()`` on a generator that never started and its ``finally`` never
+    runs. ``close()`` here unsubscribes whether or not streaming began.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        sub: Subscriber,
+        client_gone: Callable[[], bool],
+        *,
+        keepalive: float = KEEPALIVE_SECONDS,
+    ) -> None:
+        self._broker = broker
+        self._sub = sub
+        self._client_gone = client_gone
+        self._keepalive = keepalive
+        self._chunks = self._generate()
+
+    def __iter__(self) -> Iterator[str]:
+        return self._chunks
+
+    def close(self) -> None:
+        self._chunks.close()
+        self._broker.unsubscribe(self._sub)
+
+    def _generate(self) -> Iterator[str]:
+        try:
+            # Sent at once so the browser's ``onopen`` fires and the status dot goes green.
+            yield f"retry: {RETRY_MS}\n: connected to run {self._broker.run_id}\n\n"
+            last_sent = time.monotonic()
+            while True:
+                batch = self._broker.next_batch(self._sub, WAKE_SECONDS)
+                if batch.closed:
+                    return
+                chunks = [e.encode() for e in batch.events]
+                if batch.resync_id:
+                    chunks.append(f"id: {batch.resync_id}\nevent: resync\ndata: {{}}\n\n")
+                if not chunks and time.monotonic() - last_sent >= self._keepalive:
+                    chunks.append(": keepalive\n\n")
+                if chunks:
+                    yield "".join(chunks)
+                    last_sent = time.monotonic()
+                if self._client_gone():
+                    return
+        finally:
+            self._broker.unsubscribe(self._sub)
+
+
+bp = Blueprint("events", __name__)
+
+
+@bp.get("/events/stream")
+def event_stream() -> Response:
+    """The SSE endpoint every window (or its shared worker) listens to."""
+    broker: Broker = current_app.extensions["otj"].broker
+    last_id = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    try:
+        sub = broker.subscribe(last_id)
+    except TooManyStreams:
+        return Response(
+            "Too many open windows; retrying shortly.\n",
+            status=503,
+            headers={"Retry-After": "5"},
+            mimetype="text/plain",
+        )
+    client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
+    return Response(
+        EventStream(broker, sub, client_gone),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
