@@ -52,6 +52,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args = parse_args(argv)
+    stop = threading.Event()
+    _stop_on_signals(stop)  # before anything starts, so a signal never finds Python's default
     try:
         data_dir, explicit = paths.resolve_data_dir(args.data_dir)
         paths.prepare_data_dir(data_dir)
@@ -70,8 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{APP_NAME} is running at {launch_url}", flush=True)
     log.info("Started %s %s with data in %s", APP_NAME, __version__, data_dir)
 
-    stop = threading.Event()
-    _stop_on_signals(stop)
     if not args.headless:
         webbrowser.open(launch_url)
     stop.wait()

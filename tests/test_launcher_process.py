@@ -27,9 +27,10 @@ def test_headless_app_serves_saves_and_stops_cleanly_on_signal(tmp_path, sig):
         assert "Real process entry" in window.get("/activities")[1]
     finally:
         code, seconds = stop(proc, sig)
-    assert code == 0
+    stderr = proc.stderr.read()
+    assert code == 0, stderr
     assert seconds < 3
-    assert "Traceback" not in proc.stderr.read()
+    assert "Traceback" not in stderr
     conn = sqlite3.connect(data_dir / "otj.sqlite3")
     assert conn.execute("SELECT title FROM activity").fetchall() == [("Real process entry",)]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
