@@ -27,6 +27,7 @@ from __future__ import annotations
 import http.client
 import http.cookiejar
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -157,12 +158,16 @@ def _check_bundled_data(report: Report) -> None:
 
 
 def _check_inside_bundle(report: Report) -> None:
-    """In a frozen build every resource must come from the bundle, never from a stray tree."""
+    """In a frozen build every resource must come from the bundle, never from a stray tree.
+
+    Paths are compared as written, not resolved: in a macOS .app the data folders under
+    ``sys._MEIPASS`` (Contents/Frameworks) are symlinks into Contents/Resources.
+    """
     from importlib import resources
 
     import otj_desktop.web
 
-    bundle = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)).resolve()
+    bundle = os.path.abspath(getattr(sys, "_MEIPASS", os.path.dirname(sys.executable)))
     web_root = Path(otj_desktop.web.__file__).parent
     roots = {
         "templates": web_root / "templates",
@@ -171,7 +176,7 @@ def _check_inside_bundle(report: Report) -> None:
         "catalogue": Path(str(resources.files("otj_desktop.standards") / "catalogue")),
     }
     for what, root in roots.items():
-        if not root.resolve().is_relative_to(bundle):
+        if os.path.commonpath([bundle, os.path.abspath(root)]) != bundle:
             report.problem(f"the {what} load from {root}, outside the bundle {bundle}")
         elif not root.is_dir():
             report.problem(f"the {what} folder is missing from the bundle ({root})")
