@@ -6,7 +6,8 @@ Run by .ci/run as root on a Debian machine whose Qt runtime libraries are instal
 package's Depends). Uses only the standard library, so the system Python runs it. Steps:
 
 1. install an *older* copy of the package (the same files, labelled ``<version>~older``);
-2. run ``otj-desktop --self-test`` from the installed files (through /usr/bin);
+2. run ``otj-desktop --self-test`` from the installed files (through /usr/bin), as root and
+   as an ordinary user;
 3. start the installed app headless with the default data folder (in a throw-away HOME) and
    log an activity over HTTP, as a window would;
 4. install the real package over it (a dpkg upgrade), then start the app again and check the
@@ -123,6 +124,26 @@ class RunningApp:
             )
 
 
+def self_test_as_a_user(workdir: Path) -> None:
+    """Apprentices are not root: run the installed copy as an ordinary user too."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return
+    home = workdir / "user-home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    workdir.chmod(0o711)  # let that user reach its home
+    done = run(
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        COMMAND,
+        "--self-test",
+        env=app_env(home),
+    )
+    step(f"as an ordinary user (uid 65534): {done.stdout.strip()}")
+
+
 def seed(home: Path) -> None:
     app = RunningApp(home)
     try:
@@ -171,6 +192,7 @@ def main() -> None:
 
         done = run(COMMAND, "--self-test", env=app_env(home))
         step(done.stdout.strip())
+        self_test_as_a_user(workdir)
 
         seed(home)
         data_dir = home / ".local" / "share" / "OTJ Desktop"
