@@ -216,3 +216,27 @@ def test_maintainer_scripts_keep_the_users_data(tmp_path):
     script("postrm", "purge")
     assert not (root / "etc/apparmor.d/otj-desktop").exists()
     assert (data / "otj.sqlite3").read_text() == "data"
+
+
+@pytest.mark.parametrize(
+    ("user_value", "child_sees"),
+    [("/home/me/lib", "/home/me/lib"), (None, "unset")],
+)
+def test_programs_the_frozen_app_starts_get_the_users_library_path(user_value, child_sees):
+    # The bootloader sets LD_LIBRARY_PATH to the bundle and keeps the user's value (if any) in
+    # LD_LIBRARY_PATH_ORIG; the runtime hook puts the user's back for child processes.
+    hook = BUILD / "pyinstaller" / "rthook_child_env.py"
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": "/opt/otj-desktop/_internal"}
+    if user_value:
+        env["LD_LIBRARY_PATH_ORIG"] = user_value
+    code = (
+        "import subprocess, sys; sys.frozen = True; "
+        f"exec(open({str(hook)!r}).read()); "
+        "print(subprocess.run(['sh', '-c', 'echo ${LD_LIBRARY_PATH-unset}'], "
+        "capture_output=True, text=True).stdout.strip())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    on_linux = sys.platform.startswith("linux")
+    assert done.stdout.strip() == (child_sees if on_linux else env["LD_LIBRARY_PATH"])
