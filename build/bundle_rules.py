@@ -137,6 +137,8 @@ def excludes(platform: str = sys.platform) -> list[str]:
         if backend not in keep:
             out += packages
     out += _ALWAYS_EXCLUDED
+    if key != "win32":
+        out.append("platformdirs.windows")  # ctypes to shell32/ole32: warnings, never used
     if key == "linux":
         out += _UNUSED_PYQT6_MODULES
     return out

@@ -59,7 +59,11 @@ def test_bundled_data_keeps_the_package_layout():
 @pytest.mark.parametrize(
     ("platform", "kept", "left_out"),
     [
-        ("linux", ["webview.platforms.qt"], ["webview.platforms.winforms", "clr", "objc"]),
+        (
+            "linux",
+            ["webview.platforms.qt"],
+            ["webview.platforms.winforms", "clr", "objc", "platformdirs.windows"],
+        ),
         (
             "win32",
             ["webview.platforms.edgechromium", "webview.platforms.winforms", "clr"],
