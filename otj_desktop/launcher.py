@@ -45,6 +45,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this copy of the app works (on a temporary data folder), then exit 0 or 1",
+    )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return parser.parse_args(argv)
 
@@ -52,6 +57,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args = parse_args(argv)
+    if args.self_test:  # first: it must never touch the user's data or a running instance
+        from otj_desktop.selftest import main as self_test
+
+        return self_test(args.data_dir)
     stop = threading.Event()
     _stop_on_signals(stop)  # before anything starts, so a signal never finds Python's default
     try:
