@@ -1,0 +1,155 @@
+"""Filtered reads of the activity log: one page of the list, its count, and the CSV rows.
+
+Every filter is one indexed condition (see migration 0002): type and evidence quality have
+their own partial indexes over live activities, KSB and tag go through the link tables'
+indexes, text search through the FTS5 index ``activity_fts``, dates through the date index.
+Counting a list narrowed by dates and type alone reads the day totals instead of the rows.
+
+The export reads in chunks on its own connection inside one read transaction, so it streams
+a consistent snapshot however long the client takes to read it, and holds no more than one
+chunk in memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from otj_desktop.domain.activity_filter import ActivityFilter
+
+EXPORT_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    activity_date: str
+    title: str
+    duration_minutes: int
+    activity_type: str
+    evidence_quality: str
+    tags: tuple[str, ...]
+    ksb_codes: tuple[str, ...]
+    description: str
+
+
+def where(filters: ActivityFilter | None) -> tuple[str, list]:
+    """The SQL condition (over ``activity a``) and its parameters for these filters."""
+    clauses, params = ["a.deleted_at IS NULL"], []
+    if filters is None:
+        return clauses[0], params
+    if filters.activity_type:
+        clauses.append("a.activity_type = ?")
+        params.append(filters.activity_type)
+    if filters.quality:
+        clauses.append("a.evidence_quality = ?")
+        params.append(filters.quality)
+    if filters.date_from:
+        clauses.append("a.activity_date >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        clauses.append("a.activity_date <= ?")
+        params.append(filters.date_to.isoformat())
+    if filters.ksb_id is not None:
+        clauses.append("a.id IN (SELECT activity_id FROM activity_ksb WHERE ksb_id = ?)")
+        params.append(filters.ksb_id)
+    if filters.tag:
+        clauses.append(
+            """a.id IN (SELECT at.activity_id FROM activity_tag at
+                        JOIN tag t ON t.id = at.tag_id WHERE t.name = ?)"""
+        )
+        params.append(filters.tag)
+    if filters.search:
+        clauses.append("a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
+        params.append(filters.search)
+    return " AND ".join(clauses), params
+
+
+def count(conn: sqlite3.Connection, filters: ActivityFilter | None) -> int:
+    """How many live activities match."""
+    if filters is None or not (
+        filters.ksb_id is not None or filters.tag or filters.quality or filters.search
+    ):
+        # Dates and type only: the day totals already hold the counts.
+        clauses, params = ["1"], []
+        if filters is not None:
+            if filters.activity_type:
+                clauses.append("activity_type = ?")
+                params.append(filters.activity_type)
+            if filters.date_from:
+                clauses.append("activity_date >= ?")
+                params.append(filters.date_from.isoformat())
+            if filters.date_to:
+                clauses.append("activity_date <= ?")
+                params.append(filters.date_to.isoformat())
+        return conn.execute(
+            f"SELECT coalesce(sum(activity_count), 0) FROM activity_day_total "
+            f"WHERE {' AND '.join(clauses)}",
+            params,
+        ).fetchone()[0]
+    condition, params = where(filters)
+    return conn.execute(f"SELECT count(*) FROM activity a WHERE {condition}", params).fetchone()[0]
+
+
+def page_rows(
+    conn: sqlite3.Connection, columns: str, filters: ActivityFilter | None, limit: int, offset: int
+) -> list[sqlite3.Row]:
+    """One page of matching activity rows (``columns`` over ``activity a``), newest first."""
+    condition, params = where(filters)
+    return conn.execute(
+        f"""SELECT {columns} FROM activity a WHERE {condition}
+            ORDER BY a.activity_date DESC, a.id DESC LIMIT ? OFFSET ?""",
+        (*params, limit, offset),
+    ).fetchall()
+
+
+def export_rows(conn: sqlite3.Connection, filters: ActivityFilter | None) -> Iterator[ExportRow]:
+    """Every matching activity for the CSV export, newest first, read in chunks.
+
+    Run it inside a read transaction (``BEGIN`` ... ``COMMIT``) for a consistent snapshot.
+    """
+    condition, params = where(filters)
+    cursor = conn.execute(
+        f"""SELECT a.id, a.activity_date, a.title, a.duration_minutes, a.activity_type,
+                   a.evidence_quality, a.description
+            FROM activity a WHERE {condition}
+            ORDER BY a.activity_date DESC, a.id DESC""",
+        params,
+    )
+    while chunk := cursor.fetchmany(EXPORT_CHUNK):
+        ksbs, tags = _links(conn, [row[0] for row in chunk])
+        for row in chunk:
+            yield ExportRow(
+                activity_date=row[1],
+                title=row[2],
+                duration_minutes=row[3],
+                activity_type=row[4],
+                evidence_quality=row[5],
+                tags=tuple(tags.get(row[0], ())),
+                ksb_codes=tuple(ksbs.get(row[0], ())),
+                description=row[6],
+            )
+
+
+def _links(
+    conn: sqlite3.Connection, ids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """KSB codes (in standard order) and tag names (A to Z) of these activities."""
+    marks = ",".join("?" * len(ids))
+    ksbs: dict[int, list[str]] = {}
+    for activity_id, code in conn.execute(
+        f"""SELECT ak.activity_id, k.code FROM activity_ksb ak JOIN ksb k ON k.id = ak.ksb_id
+            WHERE ak.activity_id IN ({marks})
+            ORDER BY CASE k.category WHEN 'knowledge' THEN 0 WHEN 'skill' THEN 1 ELSE 2 END,
+                     k.position""",
+        ids,
+    ):
+        ksbs.setdefault(activity_id, []).append(code)
+    tags: dict[int, list[str]] = {}
+    for activity_id, name in conn.execute(
+        f"""SELECT at.activity_id, t.name FROM activity_tag at JOIN tag t ON t.id = at.tag_id
+            WHERE at.activity_id IN ({marks}) ORDER BY t.name COLLATE NOCASE""",
+        ids,
+    ):
+        tags.setdefault(activity_id, []).append(name)
+    return ksbs, tags
