@@ -64,6 +64,15 @@ def test_header_and_one_row_with_every_column(client, db, codes):
     ]
 
 
+def test_hours_are_exact_not_rounded_as_the_pages_show_them(client, db):
+    for minutes in (15, 45, 480):
+        add_activity(db, title=f"{minutes} minutes", minutes=minutes)
+
+    hours = {row[1]: row[2] for row in export(client)[1:]}
+
+    assert hours == {"15 minutes": "0.25", "45 minutes": "0.75", "480 minutes": "8"}
+
+
 def test_commas_quotes_line_breaks_and_non_ascii_survive_the_round_trip(client, db):
     title = 'Café review, “smart quotes” and "straight" ones – £5 日本語 🎓'
     description = 'Line one, with a comma\nLine "two"\r\nÜber-line three\n\n  indented'
@@ -166,7 +175,7 @@ def test_many_rows_come_out_in_chunks_all_present_and_in_order(client, db):
 
 
 def test_csv_chunks_put_the_bom_only_at_the_start():
-    chunks = list(csv_chunks([["a"]] * 450, header=["h"]))
+    chunks = list(csv_chunks([["a"]] * 1100, header=["h"]))
 
     assert len(chunks) == 3
     assert chunks[0].startswith("\ufeffh\r\n")

@@ -23,6 +23,8 @@ EXPORT_CHUNK = 500
 
 @dataclass(frozen=True)
 class ExportRow:
+    """One activity as the export needs it (a named tuple would do; a dataclass documents it)."""
+
     activity_date: str
     title: str
     duration_minutes: int
@@ -106,50 +108,49 @@ def page_rows(
 def export_rows(conn: sqlite3.Connection, filters: ActivityFilter | None) -> Iterator[ExportRow]:
     """Every matching activity for the CSV export, newest first, read in chunks.
 
-    Run it inside a read transaction (``BEGIN`` ... ``COMMIT``) for a consistent snapshot.
+    Each row carries its KSB and tag ids (``group_concat`` over the link tables' primary keys,
+    one index range per row); codes and names come from two small lookups read first, so no
+    per-activity query and no join is needed. Run it inside a read transaction (``BEGIN`` ...
+    ``COMMIT``) so the lookups and the rows come from one snapshot.
     """
+    ksbs = {
+        row[0]: (row[1], row[2])
+        for row in conn.execute(
+            """SELECT id, code, (CASE category WHEN 'knowledge' THEN 0 WHEN 'skill' THEN 1
+                                 ELSE 2 END) * 100000 + position FROM ksb"""
+        )
+    }
+    tags = dict(conn.execute("SELECT id, name FROM tag").fetchall())
     condition, params = where(filters)
     cursor = conn.execute(
-        f"""SELECT a.id, a.activity_date, a.title, a.duration_minutes, a.activity_type,
-                   a.evidence_quality, a.description
+        f"""SELECT a.activity_date, a.title, a.duration_minutes, a.activity_type,
+                   a.evidence_quality, a.description,
+                   (SELECT group_concat(ksb_id) FROM activity_ksb WHERE activity_id = a.id),
+                   (SELECT group_concat(tag_id) FROM activity_tag WHERE activity_id = a.id)
             FROM activity a WHERE {condition}
             ORDER BY a.activity_date DESC, a.id DESC""",
         params,
     )
     while chunk := cursor.fetchmany(EXPORT_CHUNK):
-        ksbs, tags = _links(conn, [row[0] for row in chunk])
-        for row in chunk:
+        for day, title, minutes, kind, quality, description, ksb_ids, tag_ids in chunk:
             yield ExportRow(
-                activity_date=row[1],
-                title=row[2],
-                duration_minutes=row[3],
-                activity_type=row[4],
-                evidence_quality=row[5],
-                tags=tuple(tags.get(row[0], ())),
-                ksb_codes=tuple(ksbs.get(row[0], ())),
-                description=row[6],
+                day,
+                title,
+                minutes,
+                kind,
+                quality,
+                _names(tag_ids, tags) if tag_ids else (),
+                _codes(ksb_ids, ksbs) if ksb_ids else (),
+                description,
             )
 
 
-def _links(
-    conn: sqlite3.Connection, ids: list[int]
-) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """KSB codes (in standard order) and tag names (A to Z) of these activities."""
-    marks = ",".join("?" * len(ids))
-    ksbs: dict[int, list[str]] = {}
-    for activity_id, code in conn.execute(
-        f"""SELECT ak.activity_id, k.code FROM activity_ksb ak JOIN ksb k ON k.id = ak.ksb_id
-            WHERE ak.activity_id IN ({marks})
-            ORDER BY CASE k.category WHEN 'knowledge' THEN 0 WHEN 'skill' THEN 1 ELSE 2 END,
-                     k.position""",
-        ids,
-    ):
-        ksbs.setdefault(activity_id, []).append(code)
-    tags: dict[int, list[str]] = {}
-    for activity_id, name in conn.execute(
-        f"""SELECT at.activity_id, t.name FROM activity_tag at JOIN tag t ON t.id = at.tag_id
-            WHERE at.activity_id IN ({marks}) ORDER BY t.name COLLATE NOCASE""",
-        ids,
-    ):
-        tags.setdefault(activity_id, []).append(name)
-    return ksbs, tags
+def _codes(ids: str, ksbs: dict[int, tuple[str, int]]) -> tuple[str, ...]:
+    """KSB codes in standard order (knowledge, skills, behaviours, each by position)."""
+    found = sorted((ksbs[int(i)] for i in ids.split(",")), key=lambda k: k[1])
+    return tuple(code for code, _ in found)
+
+
+def _names(ids: str, tags: dict[int, str]) -> tuple[str, ...]:
+    """Tag names A to Z, ignoring case (as the activity pages list them)."""
+    return tuple(sorted((tags[int(i)] for i in ids.split(",")), key=str.casefold))

@@ -1,9 +1,9 @@
 """Totals for the dashboard and the KSB browser, read from the running totals.
 
 Nothing here touches the activity rows themselves: migration 0002's triggers keep
-``activity_day_total`` (per day and type), ``ksb_total`` (per KSB and type) and ``tag_total``
-(per tag) up to date for live activities, so every figure costs a read of at most a few
-thousand small rows, however many years of entries there are (see ``bench/progress.py``).
+``activity_type_total``, ``activity_day_total`` (per day and type), ``ksb_total`` (per KSB and
+type) and ``tag_total`` up to date for live activities, so every figure costs a read of a few
+hundred small rows at most, however many years of entries there are (``bench/progress.py``).
 Which types count towards OTJ hours is decided in Python (:func:`counting_type_keys`), which
 is why the totals are kept per type.
 """
@@ -48,6 +48,7 @@ class Summary:
 class WeekTotal:
     monday: date
     minutes: int
+    recent_minutes: int = 0  # of those, the ones in the 56 days up to and including today
 
     @property
     def label(self) -> str:
@@ -88,31 +89,27 @@ def summary(
     today: date,
     standard_id: int | None,
     ksbs: list[KsbStat] | None = None,
+    weeks: list[WeekTotal] | None = None,
 ) -> Summary:
     """Headline figures: OTJ minutes in all, this week (Monday to Sunday), the last 8 weeks
-    and on training; live activities; KSBs with evidence (pass ``ksbs`` if already read)."""
+    and on training; live activities; KSBs with evidence. Pass ``ksbs`` and ``weeks`` (from
+    :func:`ksb_stats` and :func:`weekly_minutes`) when already read, to save reading them again;
+    ``weeks`` must end with this week and reach back over the last 56 days (9 weeks or more).
+    """
+    if weeks is not None and len(weeks) < RECENT_DAYS // 7 + 1:
+        raise ValueError("weeks must cover the last 8 weeks")
     by_type = type_totals(conn)
-    counting = set(counting_type_keys())
-    monday = week_start(today)
-    week_rows = conn.execute(
-        """SELECT activity_type, sum(minutes) FROM activity_day_total
-           WHERE activity_date BETWEEN ? AND ? GROUP BY activity_type""",
-        (monday.isoformat(), (monday + timedelta(days=6)).isoformat()),
-    ).fetchall()
-    recent_rows = conn.execute(
-        """SELECT activity_type, sum(minutes) FROM activity_day_total
-           WHERE activity_date > ? AND activity_date <= ? GROUP BY activity_type""",
-        ((today - timedelta(days=RECENT_DAYS)).isoformat(), today.isoformat()),
-    ).fetchall()
+    if weeks is None:
+        weeks = weekly_minutes(conn, today=today, weeks=RECENT_DAYS // 7 + 1)
     if ksbs is None:
         ksbs = ksb_stats(conn, standard_id) if standard_id is not None else []
     return Summary(
         total_minutes=sum(t.minutes for t in by_type if t.counts_towards_otj),
-        week_minutes=sum(m for key, m in week_rows if key in counting),
+        week_minutes=weeks[-1].minutes,
         activity_count=sum(t.activity_count for t in by_type),
         ksbs_with_evidence=sum(1 for k in ksbs if k.has_evidence),
         ksbs_total=len(ksbs),
-        recent_minutes=sum(m for key, m in recent_rows if key in counting),
+        recent_minutes=sum(w.recent_minutes for w in weeks),
         training_minutes=sum(t.minutes for t in by_type if t.training and t.counts_towards_otj),
         by_type=tuple(by_type),
     )
@@ -122,8 +119,8 @@ def type_totals(conn: sqlite3.Connection) -> list[TypeTotal]:
     """Live activities and minutes per activity type, most hours first (types with none left
     out)."""
     rows = conn.execute(
-        """SELECT activity_type, sum(activity_count), sum(minutes) FROM activity_day_total
-           GROUP BY activity_type HAVING sum(activity_count) > 0"""
+        """SELECT activity_type, activity_count, minutes FROM activity_type_total
+           WHERE activity_count > 0"""
     ).fetchall()
     totals = []
     for key, count, minutes in rows:
@@ -144,19 +141,35 @@ def type_totals(conn: sqlite3.Connection) -> list[TypeTotal]:
 
 def weekly_minutes(conn: sqlite3.Connection, *, today: date, weeks: int = 12) -> list[WeekTotal]:
     """OTJ minutes in each ISO week (Monday to Sunday), the last ``weeks`` weeks up to this
-    one, oldest first; weeks with nothing logged are there with 0."""
+    one, oldest first; weeks with nothing logged are there with 0.
+
+    Each week also carries its minutes in the 56 days up to and including today (the pace's
+    "last 8 weeks"), so one read of the day totals serves the chart, this week and the pace.
+    The weeks are bucketed in SQL: a few dozen rows come back, whatever the volume.
+    """
     first = week_start(today) - timedelta(weeks=weeks - 1)
     last = week_start(today) + timedelta(days=6)
-    counting = set(counting_type_keys())
-    buckets = {first + timedelta(weeks=i): 0 for i in range(weeks)}
-    for day, key, minutes in conn.execute(
-        """SELECT activity_date, activity_type, minutes FROM activity_day_total
-           WHERE activity_date BETWEEN ? AND ?""",
-        (first.isoformat(), last.isoformat()),
-    ):
-        if key in counting:
-            buckets[week_start(date.fromisoformat(day))] += minutes
-    return [WeekTotal(monday, minutes) for monday, minutes in buckets.items()]
+    counting = counting_type_keys()
+    marks = ",".join("?" * len(counting))
+    rows = conn.execute(
+        f"""SELECT CAST((julianday(activity_date) - julianday(?)) / 7 AS INTEGER),
+                   sum(minutes),
+                   coalesce(sum(minutes) FILTER (WHERE activity_date > ? AND activity_date <= ?),
+                            0)
+            FROM activity_day_total
+            WHERE activity_date BETWEEN ? AND ? AND activity_type IN ({marks})
+            GROUP BY 1""",
+        (
+            first.isoformat(),
+            (today - timedelta(days=RECENT_DAYS)).isoformat(),
+            today.isoformat(),
+            first.isoformat(),
+            last.isoformat(),
+            *counting,
+        ),
+    ).fetchall()
+    found = {index: (minutes, recent) for index, minutes, recent in rows}
+    return [WeekTotal(first + timedelta(weeks=i), *found.get(i, (0, 0))) for i in range(weeks)]
 
 
 def ksb_stats(conn: sqlite3.Connection, standard_id: int) -> list[KsbStat]:

@@ -1,11 +1,11 @@
 """The running totals behind the dashboard: what they should hold, a check, and a rebuild.
 
-Triggers (migration 0002) keep three small tables up to date on every write:
-``activity_day_total`` (live activities and minutes per day and type), ``ksb_total`` (per KSB
-and type) and ``tag_total`` (per tag). Reading them instead of every activity keeps the
-dashboard fast at any size. This module says, in plain SQL over the real rows, what each total
-should be, so that a test (and an integrity check) can compare, and a damaged set of totals can
-be rebuilt in one transaction.
+Triggers (migration 0002) keep four small tables up to date on every write:
+``activity_type_total`` (live activities and minutes per type), ``activity_day_total`` (per
+day and type), ``ksb_total`` (per KSB and type) and ``tag_total`` (per tag). Reading them
+instead of every activity keeps the dashboard fast at any size. This module says, in plain SQL
+over the real rows, what each total should be, so that a test (and an integrity check) can
+compare, and a damaged set of totals can be rebuilt in one transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from otj_desktop.store.db import Transaction
 # Each total table with the query that recomputes it from the real rows, in the same column
 # order as the table (key columns first).
 EXPECTED: dict[str, str] = {
+    "activity_type_total": """
+        SELECT activity_type, count(*), sum(duration_minutes)
+        FROM activity WHERE deleted_at IS NULL GROUP BY activity_type""",
     "activity_day_total": """
         SELECT activity_date, activity_type, count(*), sum(duration_minutes)
         FROM activity WHERE deleted_at IS NULL GROUP BY activity_date, activity_type""",

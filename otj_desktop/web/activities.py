@@ -15,14 +15,9 @@ from flask import (
     url_for,
 )
 
-from otj_desktop.domain.activities import (
-    EVIDENCE_QUALITY,
-    InvalidActivity,
-    format_hours,
-    validate_activity,
-)
+from otj_desktop.domain.activities import EVIDENCE_QUALITY, InvalidActivity, validate_activity
 from otj_desktop.domain.activity_filter import parse_filter
-from otj_desktop.domain.activity_types import type_label
+from otj_desktop.domain.activity_types import ACTIVITY_TYPES
 from otj_desktop.domain.csv_export import csv_chunks
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import activity_search
@@ -82,15 +77,24 @@ def export_csv() -> Response:
 
 
 def _export_cells(db, filters) -> Iterator[list[str]]:
-    """The CSV's cells, read on a connection of its own in one read transaction."""
+    """The CSV's cells, read on a connection of its own in one read transaction.
+
+    Hours are exact (0.25, 1.75), not rounded as the pages show them: the file is data for
+    the training provider, and its hours should add up to the totals.
+    """
+    hours: dict[int, str] = {}
+    labels = {t.key: t.label for t in ACTIVITY_TYPES}
     with db.connection() as conn:
         conn.execute("BEGIN")  # one snapshot for the whole file, however slowly it is read
         for row in activity_search.export_rows(conn, filters):
+            minutes = row.duration_minutes
+            if minutes not in hours:
+                hours[minutes] = f"{minutes / 60:g}"
             yield [
                 row.activity_date,
                 row.title,
-                format_hours(row.duration_minutes),
-                type_label(row.activity_type),
+                hours[minutes],
+                labels.get(row.activity_type, row.activity_type),
                 EVIDENCE_QUALITY.get(row.evidence_quality, row.evidence_quality),
                 "; ".join(row.tags),
                 " ".join(row.ksb_codes),

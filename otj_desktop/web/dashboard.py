@@ -91,11 +91,13 @@ def dashboard_context(
     today = state().clock()
     profile = profile_store.get(conn)
     ksbs = stats.ksb_stats(conn, profile.standard_id) if profile.standard_id else []
-    summary = stats.summary(conn, today=today, standard_id=profile.standard_id, ksbs=ksbs)
+    weeks = stats.weekly_minutes(conn, today=today, weeks=CHART_WEEKS)  # covers the 8 weeks
+    summary = stats.summary(
+        conn, today=today, standard_id=profile.standard_id, ksbs=ksbs, weeks=weeks
+    )
     inputs = target_inputs(conn, profile)
     working = work_out(inputs)
     pace = _pace(inputs, summary, today)
-    weeks = stats.weekly_minutes(conn, today=today, weeks=CHART_WEEKS)
     weekly_target = profile.weekly_target_hours
     return {
         "profile": profile,

@@ -3,8 +3,8 @@
 --
 -- Why running totals: the dashboard must stay fast with 50,000 activities (and up to 150,000
 -- KSB and tag links). Summing over every activity and link on each page view costs 100+ ms at
--- that size; the totals below hold the same sums per day, per KSB and per tag, so a dashboard
--- reads a few thousand small rows at most. Triggers keep them right for every write, whoever
+-- that size; the totals below hold the same sums per type, per day, per KSB and per tag, so a
+-- dashboard reads a few hundred small rows at most. Triggers keep them right for every write, whoever
 -- makes it (the app, an import, a restore of a single row). They count live activities only
 -- (deleted_at IS NULL). Do not write to activity, activity_ksb or activity_tag with
 -- INSERT OR REPLACE: SQLite runs no delete triggers for the rows REPLACE removes.
@@ -75,6 +75,13 @@ CREATE TABLE activity_day_total (
     PRIMARY KEY (activity_date, activity_type)
 ) WITHOUT ROWID;
 
+-- Live activities and their minutes per type, all time: the totals and the by-type chart.
+CREATE TABLE activity_type_total (
+    activity_type   TEXT PRIMARY KEY,
+    activity_count  INTEGER NOT NULL,
+    minutes         INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- Live activities linked to each KSB, per activity type (so hours can leave out types that do
 -- not count towards OTJ while the evidence count keeps them).
 CREATE TABLE ksb_total (
@@ -95,6 +102,10 @@ INSERT INTO activity_day_total (activity_date, activity_type, activity_count, mi
 SELECT activity_date, activity_type, count(*), sum(duration_minutes)
 FROM activity WHERE deleted_at IS NULL GROUP BY activity_date, activity_type;
 
+INSERT INTO activity_type_total (activity_type, activity_count, minutes)
+SELECT activity_type, count(*), sum(duration_minutes)
+FROM activity WHERE deleted_at IS NULL GROUP BY activity_type;
+
 INSERT INTO ksb_total (ksb_id, activity_type, activity_count, minutes)
 SELECT ak.ksb_id, a.activity_type, count(*), sum(a.duration_minutes)
 FROM activity_ksb ak JOIN activity a ON a.id = ak.activity_id
@@ -111,6 +122,10 @@ WHEN new.deleted_at IS NULL BEGIN
     INSERT INTO activity_day_total (activity_date, activity_type, activity_count, minutes)
     VALUES (new.activity_date, new.activity_type, 1, new.duration_minutes)
     ON CONFLICT (activity_date, activity_type) DO UPDATE
+    SET activity_count = activity_count + 1, minutes = minutes + excluded.minutes;
+    INSERT INTO activity_type_total (activity_type, activity_count, minutes)
+    VALUES (new.activity_type, 1, new.duration_minutes)
+    ON CONFLICT (activity_type) DO UPDATE
     SET activity_count = activity_count + 1, minutes = minutes + excluded.minutes;
 END;
 
@@ -129,6 +144,14 @@ AFTER UPDATE OF activity_date, activity_type, duration_minutes, deleted_at ON ac
     SELECT new.activity_date, new.activity_type, 1, new.duration_minutes
     WHERE new.deleted_at IS NULL
     ON CONFLICT (activity_date, activity_type) DO UPDATE
+    SET activity_count = activity_count + 1, minutes = minutes + excluded.minutes;
+
+    UPDATE activity_type_total
+    SET activity_count = activity_count - 1, minutes = minutes - old.duration_minutes
+    WHERE old.deleted_at IS NULL AND activity_type = old.activity_type;
+    INSERT INTO activity_type_total (activity_type, activity_count, minutes)
+    SELECT new.activity_type, 1, new.duration_minutes WHERE new.deleted_at IS NULL
+    ON CONFLICT (activity_type) DO UPDATE
     SET activity_count = activity_count + 1, minutes = minutes + excluded.minutes;
 
     UPDATE ksb_total
@@ -160,6 +183,9 @@ CREATE TRIGGER activity_totals_before_delete BEFORE DELETE ON activity BEGIN
     DELETE FROM activity_day_total
     WHERE activity_date = old.activity_date AND activity_type = old.activity_type
       AND activity_count = 0;
+    UPDATE activity_type_total
+    SET activity_count = activity_count - 1, minutes = minutes - old.duration_minutes
+    WHERE old.deleted_at IS NULL AND activity_type = old.activity_type;
 END;
 
 -- activity_ksb: a link counts while its activity is live.
