@@ -39,7 +39,9 @@ def safe_cell(value: str) -> str:
     return value
 
 
-def csv_chunks(rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADER) -> Iterator[str]:
+def csv_chunks(
+    rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADER
+) -> Iterator[str]:
     """The BOM and header, then the rows, as text chunks of up to :data:`ROWS_PER_CHUNK` rows.
 
     Every cell is made safe with :func:`safe_cell`. Lines end with CRLF, as RFC 4180 and
@@ -48,17 +50,19 @@ def csv_chunks(rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADER)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(cell) for cell in header])
-    pending = 0
-    first = True
-    formula_first = _FORMULA_FIRST  # local: this loop runs once per row of a large export
+    prefix = BOM
+    formula_first = _FORMULA_FIRST  # local: the loop below runs once per row of a large export
+    batch: list[list[str]] = []
     for row in rows:
         # safe_cell, inlined: "" is in no set, so empty cells pass through.
-        writer.writerow(["'" + cell if cell[:1] in formula_first else cell for cell in row])
-        pending += 1
-        if pending == ROWS_PER_CHUNK:
-            yield (BOM if first else "") + _drain(buffer)
-            first, pending = False, 0
-    yield (BOM if first else "") + _drain(buffer)
+        batch.append(["'" + cell if cell[:1] in formula_first else cell for cell in row])
+        if len(batch) == ROWS_PER_CHUNK:
+            writer.writerows(batch)  # one call per chunk: the csv module loops in C
+            batch.clear()
+            yield prefix + _drain(buffer)
+            prefix = ""
+    writer.writerows(batch)
+    yield prefix + _drain(buffer)
 
 
 def _drain(buffer: io.StringIO) -> str:
