@@ -4,7 +4,6 @@ pagination that keeps them."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date, timedelta
 from html import unescape
 
@@ -13,6 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from otj_desktop.domain.activity_filter import ActivityFilter, fts_query, parse_filter
+from otj_desktop.store.activity_search import match_live
+from otj_desktop.store.db import Database
+from otj_desktop.store.migrate import migrate
 from tests.conftest import activity_form
 from tests.progress_helpers import add_activity, ksb_ids_by_code
 
@@ -226,12 +228,54 @@ def test_filters_round_trip_through_the_url():
     assert ActivityFilter().is_empty and not filters.is_empty
 
 
-@given(st.text(max_size=60))
-def test_any_typed_search_is_a_valid_fts5_query_or_none(text):
-    query = fts_query(text)
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize = 'unicode61')")
-    conn.execute("INSERT INTO t VALUES ('some words here')")
-    if query is not None:
-        conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (query,)).fetchone()
+@pytest.fixture(scope="module")
+def search_db(tmp_path_factory):
+    db = Database(tmp_path_factory.mktemp("search") / "s.sqlite3")
+    migrate(db)
+    conn = db.connect()
+    yield conn
     conn.close()
+
+
+@given(text=st.text(max_size=60))
+def test_any_typed_search_is_a_valid_fts5_query_or_none(search_db, text):
+    query = fts_query(text)
+    if query is not None:
+        search_db.execute(
+            "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH ?", (match_live(query),)
+        ).fetchone()
+
+
+COMBINATIONS = [
+    {},
+    {"type": "workshop"},
+    {"from": "2026-04-01", "to": "2026-05-31", "type": "mentoring"},
+    {"ksb": "{S1}"},
+    {"ksb": "{S1}", "type": "self_study"},
+    {"tag": "agile"},
+    {"tag": "AGILE"},
+    {"tag": "nothing"},
+    {"q": "torque"},
+    {"q": "supervisor tolerances"},
+    {"q": "zzz"},
+    {"q": "torque", "type": "workshop"},
+    {"quality": "good", "tag": "agile"},
+]
+
+
+@pytest.mark.parametrize("args", COMBINATIONS, ids=str)
+def test_counts_from_totals_and_the_index_agree_with_counting_the_rows(db, log, codes, args):
+    from otj_desktop.store import activity_search
+
+    gone = add_activity(
+        db, title="Deleted torque", kind="workshop", ksb_ids=(codes["S1"],), tags=("agile",)
+    )
+    restored = add_activity(db, title="Restored torque", kind="self_study", ksb_ids=(codes["S1"],))
+    with db.connection() as conn:
+        conn.execute("UPDATE activity SET deleted_at = 'x' WHERE id IN (?, ?)", (gone, restored))
+        conn.execute("UPDATE activity SET deleted_at = NULL WHERE id = ?", (restored,))
+        filters, errors = parse_filter({k: v.format(**codes) for k, v in args.items()})
+        assert errors == {}
+        condition, params = activity_search.where(filters)
+        rows = conn.execute(f"SELECT count(*) FROM activity a WHERE {condition}", params)
+        assert activity_search.count(conn, filters) == rows.fetchone()[0]

@@ -39,9 +39,7 @@ def safe_cell(value: str) -> str:
     return value
 
 
-def csv_chunks(
-    rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADER
-) -> Iterator[str]:
+def csv_chunks(rows: Iterable[Sequence[str]], *, header: Sequence[str] = HEADER) -> Iterator[str]:
     """The BOM and header, then the rows, as text chunks of up to :data:`ROWS_PER_CHUNK` rows.
 
     Every cell is made safe with :func:`safe_cell`. Lines end with CRLF, as RFC 4180 and

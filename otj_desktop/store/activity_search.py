@@ -1,9 +1,9 @@
 """Filtered reads of the activity log: one page of the list, its count, and the CSV rows.
 
 Every filter is one indexed condition (see migration 0002): type and evidence quality have
-their own partial indexes over live activities, KSB and tag go through the link tables'
-indexes, text search through the FTS5 index ``activity_fts``, dates through the date index.
-Counting a list narrowed by dates and type alone reads the day totals instead of the rows.
+their own partial indexes over live activities ordered by date, so a page is read in order and
+stops after its rows; KSB, tag and text search narrow by id (the link tables' indexes and the
+FTS5 index ``activity_fts``). :func:`count` answers the common cases from the running totals.
 
 The export reads in chunks on its own connection inside one read transaction, so it streams
 a consistent snapshot however long the client takes to read it, and holds no more than one
@@ -52,45 +52,87 @@ def where(filters: ActivityFilter | None) -> tuple[str, list]:
     if filters.date_to:
         clauses.append("a.activity_date <= ?")
         params.append(filters.date_to.isoformat())
+    # The link and search conditions test the row's id against a list, written "+a.id" so that
+    # SQLite does not drive the query from the list (one row lookup per match, then a sort of
+    # every match) but walks the list's date-ordered index and stops after one page.
     if filters.ksb_id is not None:
-        clauses.append("a.id IN (SELECT activity_id FROM activity_ksb WHERE ksb_id = ?)")
+        clauses.append("+a.id IN (SELECT activity_id FROM activity_ksb WHERE ksb_id = ?)")
         params.append(filters.ksb_id)
     if filters.tag:
         clauses.append(
-            """a.id IN (SELECT at.activity_id FROM activity_tag at
-                        JOIN tag t ON t.id = at.tag_id WHERE t.name = ?)"""
+            """+a.id IN (SELECT at.activity_id FROM activity_tag at
+                         JOIN tag t ON t.id = at.tag_id WHERE t.name = ?)"""
         )
         params.append(filters.tag)
     if filters.search:
-        clauses.append("a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
-        params.append(filters.search)
+        clauses.append("+a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
+        params.append(match_live(filters.search))
     return " AND ".join(clauses), params
 
 
+def match_live(words: str) -> str:
+    """The FTS5 query for live activities whose title, description or notes have ``words``.
+
+    ``words`` comes from :func:`~otj_desktop.domain.activity_filter.fts_query` (quoted terms
+    only). The column filter keeps the search off the ``state`` column, which only holds
+    "live" or "deleted" (see migration 0002).
+    """
+    return f"{{title description notes}} : ({words}) AND state : live"
+
+
 def count(conn: sqlite3.Connection, filters: ActivityFilter | None) -> int:
-    """How many live activities match."""
-    if filters is None or not (
-        filters.ksb_id is not None or filters.tag or filters.quality or filters.search
-    ):
-        # Dates and type only: the day totals already hold the counts.
-        clauses, params = ["1"], []
-        if filters is not None:
-            if filters.activity_type:
-                clauses.append("activity_type = ?")
-                params.append(filters.activity_type)
-            if filters.date_from:
-                clauses.append("activity_date >= ?")
-                params.append(filters.date_from.isoformat())
-            if filters.date_to:
-                clauses.append("activity_date <= ?")
-                params.append(filters.date_to.isoformat())
+    """How many live activities match.
+
+    The common cases are answered from the running totals or inside the search index, without
+    touching the activity rows: no filter, dates and type (day totals), a KSB with or without a
+    type (KSB totals), a tag (tag totals), and a text search alone (the index's own count of
+    live matches). Any other mix counts the matching rows.
+    """
+    f = filters or ActivityFilter()
+    used = {name for name, value in vars(f).items() if value not in (None, "")}
+    if used <= {"activity_type", "date_from", "date_to"}:
+        return _count_days(conn, f)
+    if used <= {"ksb_id", "activity_type"}:
+        sql = "SELECT coalesce(sum(activity_count), 0) FROM ksb_total WHERE ksb_id = ?"
+        params: list = [f.ksb_id]
+        if f.activity_type:
+            sql += " AND activity_type = ?"
+            params.append(f.activity_type)
+        return conn.execute(sql, params).fetchone()[0]
+    if used == {"tag"}:
+        row = conn.execute(
+            """SELECT coalesce(tt.activity_count, 0) FROM tag t
+               LEFT JOIN tag_total tt ON tt.tag_id = t.id WHERE t.name = ?""",
+            (f.tag,),
+        ).fetchone()
+        return row[0] if row else 0
+    if used == {"text"}:
+        if not f.search:
+            return _count_days(conn, ActivityFilter())
         return conn.execute(
-            f"SELECT coalesce(sum(activity_count), 0) FROM activity_day_total "
-            f"WHERE {' AND '.join(clauses)}",
-            params,
+            "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH ?",
+            (match_live(f.search),),
         ).fetchone()[0]
-    condition, params = where(filters)
+    condition, params = where(f)
     return conn.execute(f"SELECT count(*) FROM activity a WHERE {condition}", params).fetchone()[0]
+
+
+def _count_days(conn: sqlite3.Connection, f: ActivityFilter) -> int:
+    clauses, params = ["1"], []
+    if f.activity_type:
+        clauses.append("activity_type = ?")
+        params.append(f.activity_type)
+    if f.date_from:
+        clauses.append("activity_date >= ?")
+        params.append(f.date_from.isoformat())
+    if f.date_to:
+        clauses.append("activity_date <= ?")
+        params.append(f.date_to.isoformat())
+    return conn.execute(
+        f"SELECT coalesce(sum(activity_count), 0) FROM activity_day_total "
+        f"WHERE {' AND '.join(clauses)}",
+        params,
+    ).fetchone()[0]
 
 
 def page_rows(

@@ -32,36 +32,47 @@ CREATE INDEX learning_break_by_start ON learning_break (start_date, end_date);
 
 -- Full-text search over title, description and notes ------------------------------------------
 
--- External content: the text lives once, in activity; the index holds only the tokens.
--- remove_diacritics lets "cafe" find "café"; prefix indexes make "test*" quick.
+-- External content: the text lives once, in activity; the index holds only the tokens. The
+-- source is a view that adds a "state" column (live or deleted), indexed as a token, so that
+-- "how many live activities match" is answered inside the index, without reading any rows.
+-- User searches are limited to the three text columns (see store/activity_search.py).
+-- remove_diacritics lets "cafe" find "café"; prefix indexes make short prefixes quick.
+CREATE VIEW activity_search_source AS
+SELECT id, title, description, notes,
+       CASE WHEN deleted_at IS NULL THEN 'live' ELSE 'deleted' END AS state
+FROM activity;
+
 CREATE VIRTUAL TABLE activity_fts USING fts5 (
-    title, description, notes,
-    content = 'activity', content_rowid = 'id',
+    title, description, notes, state,
+    content = 'activity_search_source', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
 );
 
 CREATE TRIGGER activity_fts_after_insert AFTER INSERT ON activity BEGIN
-    INSERT INTO activity_fts (rowid, title, description, notes)
-    VALUES (new.id, new.title, new.description, new.notes);
+    INSERT INTO activity_fts (rowid, title, description, notes, state)
+    VALUES (new.id, new.title, new.description, new.notes,
+            CASE WHEN new.deleted_at IS NULL THEN 'live' ELSE 'deleted' END);
 END;
 
 CREATE TRIGGER activity_fts_after_delete AFTER DELETE ON activity BEGIN
-    INSERT INTO activity_fts (activity_fts, rowid, title, description, notes)
-    VALUES ('delete', old.id, old.title, old.description, old.notes);
+    INSERT INTO activity_fts (activity_fts, rowid, title, description, notes, state)
+    VALUES ('delete', old.id, old.title, old.description, old.notes,
+            CASE WHEN old.deleted_at IS NULL THEN 'live' ELSE 'deleted' END);
 END;
 
--- Only when the searched text changes: a soft delete or a version bump leaves the index alone.
-CREATE TRIGGER activity_fts_after_update AFTER UPDATE OF title, description, notes ON activity
-BEGIN
-    INSERT INTO activity_fts (activity_fts, rowid, title, description, notes)
-    VALUES ('delete', old.id, old.title, old.description, old.notes);
-    INSERT INTO activity_fts (rowid, title, description, notes)
-    VALUES (new.id, new.title, new.description, new.notes);
+-- Only when the indexed values change: a version bump alone leaves the index alone.
+CREATE TRIGGER activity_fts_after_update
+AFTER UPDATE OF title, description, notes, deleted_at ON activity BEGIN
+    INSERT INTO activity_fts (activity_fts, rowid, title, description, notes, state)
+    VALUES ('delete', old.id, old.title, old.description, old.notes,
+            CASE WHEN old.deleted_at IS NULL THEN 'live' ELSE 'deleted' END);
+    INSERT INTO activity_fts (rowid, title, description, notes, state)
+    VALUES (new.id, new.title, new.description, new.notes,
+            CASE WHEN new.deleted_at IS NULL THEN 'live' ELSE 'deleted' END);
 END;
 
--- Every existing activity (deleted ones too: the list filters those out, and a restore brings
--- them back searchable).
+-- Every existing activity (deleted ones too, marked so: a restore brings them back).
 INSERT INTO activity_fts (activity_fts) VALUES ('rebuild');
 
 -- Running totals ------------------------------------------------------------------------------
