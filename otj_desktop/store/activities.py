@@ -110,7 +110,10 @@ def list_page(
     how many match in all. The filtering SQL lives in :mod:`otj_desktop.store.activity_search`.
     """
     total = activity_search.count(conn, filters)
-    rows = activity_search.page_rows(conn, _COLUMNS, filters, per_page, (page - 1) * per_page)
+    offset = (page - 1) * per_page
+    if offset >= total:
+        return [], total
+    rows = activity_search.page_rows(conn, _COLUMNS, filters, per_page, offset)
     return with_links(conn, [_from_row(r) for r in rows]), total
 
 

@@ -35,8 +35,14 @@ class ExportRow:
     description: str
 
 
-def where(filters: ActivityFilter | None) -> tuple[str, list]:
-    """The SQL condition (over ``activity a``) and its parameters for these filters."""
+def where(filters: ActivityFilter | None, *, in_order: bool = False) -> tuple[str, list]:
+    """The SQL condition (over ``activity a``) and its parameters for these filters.
+
+    With ``in_order`` (reading a page, newest first) the id lists are written so that SQLite
+    walks a date-ordered index and tests each id against them, stopping after the page; without
+    (counting) it is driven by the lists, one lookup per listed id, which costs less when every
+    match has to be visited anyway.
+    """
     clauses, params = ["a.deleted_at IS NULL"], []
     if filters is None:
         return clauses[0], params
@@ -52,20 +58,20 @@ def where(filters: ActivityFilter | None) -> tuple[str, list]:
     if filters.date_to:
         clauses.append("a.activity_date <= ?")
         params.append(filters.date_to.isoformat())
-    # The link and search conditions test the row's id against a list, written "+a.id" so that
-    # SQLite does not drive the query from the list (one row lookup per match, then a sort of
-    # every match) but walks the list's date-ordered index and stops after one page.
+    # "+a.id" keeps SQLite from driving the query from the list (a row lookup per match, then
+    # a sort of them all): it walks the date-ordered index instead and stops after one page.
+    ident = "+a.id" if in_order else "a.id"
     if filters.ksb_id is not None:
-        clauses.append("+a.id IN (SELECT activity_id FROM activity_ksb WHERE ksb_id = ?)")
+        clauses.append(f"{ident} IN (SELECT activity_id FROM activity_ksb WHERE ksb_id = ?)")
         params.append(filters.ksb_id)
     if filters.tag:
         clauses.append(
-            """+a.id IN (SELECT at.activity_id FROM activity_tag at
-                         JOIN tag t ON t.id = at.tag_id WHERE t.name = ?)"""
+            f"""{ident} IN (SELECT at.activity_id FROM activity_tag at
+                            JOIN tag t ON t.id = at.tag_id WHERE t.name = ?)"""
         )
         params.append(filters.tag)
     if filters.search:
-        clauses.append("+a.id IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
+        clauses.append(f"{ident} IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
         params.append(match_live(filters.search))
     return " AND ".join(clauses), params
 
@@ -139,7 +145,7 @@ def page_rows(
     conn: sqlite3.Connection, columns: str, filters: ActivityFilter | None, limit: int, offset: int
 ) -> list[sqlite3.Row]:
     """One page of matching activity rows (``columns`` over ``activity a``), newest first."""
-    condition, params = where(filters)
+    condition, params = where(filters, in_order=True)
     return conn.execute(
         f"""SELECT {columns} FROM activity a WHERE {condition}
             ORDER BY a.activity_date DESC, a.id DESC LIMIT ? OFFSET ?""",
@@ -163,7 +169,7 @@ def export_rows(conn: sqlite3.Connection, filters: ActivityFilter | None) -> Ite
         )
     }
     tags = dict(conn.execute("SELECT id, name FROM tag").fetchall())
-    condition, params = where(filters)
+    condition, params = where(filters, in_order=True)
     cursor = conn.execute(
         f"""SELECT a.activity_date, a.title, a.duration_minutes, a.activity_type,
                    a.evidence_quality, a.description,
