@@ -178,7 +178,7 @@ def test_csv_chunks_put_the_bom_only_at_the_start():
     chunks = list(csv_chunks([["a"]] * 1100, header=["h"]))
 
     assert len(chunks) == 3
-    assert chunks[0].startswith("\ufeffh\r\n")
+    assert chunks[0].startswith('\ufeff"h"\r\n"a"\r\n')
     assert all("\ufeff" not in chunk for chunk in chunks[1:])
 
 

@@ -179,16 +179,23 @@ def export_rows(conn: sqlite3.Connection, filters: ActivityFilter | None) -> Ite
             ORDER BY a.activity_date DESC, a.id DESC""",
         params,
     )
+    # Many activities share the same set of KSBs or tags: work each set out once.
+    codes: dict[str, tuple[str, ...]] = {}
+    names: dict[str, tuple[str, ...]] = {}
     while chunk := cursor.fetchmany(EXPORT_CHUNK):
         for day, title, minutes, kind, quality, description, ksb_ids, tag_ids in chunk:
+            if ksb_ids and ksb_ids not in codes:
+                codes[ksb_ids] = _codes(ksb_ids, ksbs)
+            if tag_ids and tag_ids not in names:
+                names[tag_ids] = _names(tag_ids, tags)
             yield ExportRow(
                 day,
                 title,
                 minutes,
                 kind,
                 quality,
-                _names(tag_ids, tags) if tag_ids else (),
-                _codes(ksb_ids, ksbs) if ksb_ids else (),
+                names[tag_ids] if tag_ids else (),
+                codes[ksb_ids] if ksb_ids else (),
                 description,
             )
 
