@@ -22,6 +22,14 @@ ALL_CHARTS_DRAWN = """() => {
 }"""
 
 
+SWAP_PLANNED_VIEW = """async () => {
+  const html = await (await fetch(location.href)).text();
+  const fresh = new DOMParser().parseFromString(html, 'text/html');
+  document.getElementById('target-planned-view')
+    .replaceWith(fresh.getElementById('target-planned-view'));
+}"""
+
+
 @pytest.fixture
 def seeded(live_server, with_standard):
     db = live_server.app.extensions["otj"].db
@@ -108,7 +116,16 @@ def test_a_target_is_edited_in_place_without_leaving_the_page(seeded):
         assert page.evaluate("() => window.stayedOnPage") is True  # no reload
         assert not page.locator("#targets details").first.evaluate("d => d.open")
         page.wait_for_function(ALL_CHARTS_DRAWN)  # swapped regions draw their charts again
+
+        # Another window changes the target; live sync swaps the figure (done by hand here):
+        # the editor, opened again, starts from the new value.
+        with db.transaction() as tx:
+            profile_store.set_target(tx, "planned_otj_hours", 450.0)
+        page.evaluate(SWAP_PLANNED_VIEW)
+        page.locator("[data-testid=planned-hours]").filter(has_text="450").wait_for()
+        page.locator("#targets summary", has_text="Change").first.click()
+        assert field.input_value() == "450"
         assert page.problems == []
         context.close()
     with db.connection() as conn:
-        assert profile_store.get(conn).planned_otj_hours == 500
+        assert profile_store.get(conn).planned_otj_hours == 450

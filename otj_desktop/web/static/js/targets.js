@@ -112,6 +112,26 @@
     save(form);
   });
 
+  // Opening an editor starts from the value shown now, which another window may have changed
+  // since the page loaded (live sync swaps the figure, not the form), unless an error shows
+  // what was typed.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var details = event.target;
+      if (!details.matches || !details.matches("details.edit-in-place") || !details.open) {
+        return;
+      }
+      var form = details.querySelector("form[data-inplace]");
+      var view = form && document.getElementById(form.getAttribute("data-view"));
+      var error = form && form.querySelector(".error");
+      if (view && error && error.hidden && view.hasAttribute("data-value")) {
+        form.querySelector('input[name="value"]').value = view.getAttribute("data-value");
+      }
+    },
+    true // toggle does not bubble
+  );
+
   // Escape closes an open editor and puts focus back on its "Change" button.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") {
