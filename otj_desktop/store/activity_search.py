@@ -23,7 +23,7 @@ EXPORT_CHUNK = 500
 
 @dataclass(frozen=True)
 class ExportRow:
-    """One activity as the export needs it (a named tuple would do; a dataclass documents it)."""
+    """One activity as the CSV export needs it."""
 
     activity_date: str
     title: str

@@ -16,7 +16,7 @@ from flask import (
 )
 
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, InvalidActivity, validate_activity
-from otj_desktop.domain.activity_filter import parse_filter
+from otj_desktop.domain.activity_filter import ActivityFilter, parse_filter
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES
 from otj_desktop.domain.csv_export import csv_chunks
 from otj_desktop.store import activities as activity_store
@@ -24,6 +24,7 @@ from otj_desktop.store import activity_search
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
+from otj_desktop.store.db import Database
 from otj_desktop.web.context import get_conn, state, write
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -76,7 +77,7 @@ def export_csv() -> Response:
     )
 
 
-def _export_cells(db, filters) -> Iterator[list[str]]:
+def _export_cells(db: Database, filters: ActivityFilter) -> Iterator[list[str]]:
     """The CSV's cells, read on a connection of its own in one read transaction.
 
     Hours are exact (0.25, 1.75), not rounded as the pages show them: the file is data for
