@@ -21,7 +21,9 @@ The baselines run in the same process on the same database, without HTTP:
   (what the original web app did), and the CSV built with one query per activity for its KSBs
   and tags;
 * "SQL, no totals": the same numbers as aggregate SQL over the activity and link rows, without
-  the running totals (what the dashboard would cost with only the indexes).
+  the running totals (what the dashboard would cost with only the indexes);
+* the price of the totals and the search index: saving an activity through the store, with
+  the triggers that keep them and then with every trigger dropped.
 
 Prints median, 95th percentile and minimum in milliseconds, with the machine's load average
 (the minimum shows the cost on an idle core when other work shares the machine). Targets
@@ -48,10 +50,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from otj_desktop.domain.activities import ActivityInput
 from otj_desktop.domain.activity_types import counting_type_keys
 from otj_desktop.domain.dates import week_start
 from otj_desktop.server import AppServer
 from otj_desktop.standards.catalogue import load_catalogue_standard
+from otj_desktop.store import activities as activity_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.web import create_app
@@ -468,7 +472,45 @@ def run_size(size: int, runs: int) -> list[tuple]:
             for kind, label, action, count in baselines:
                 results.append((size, kind, label, timed(action, count, warmup=1)))
                 report(results[-1])
+        # The price of the running totals and the search index is paid on writes: time saving
+        # a new activity (2 KSBs, 1 tag) with the triggers, then without them.
+        write = make_writer(db, info)
+        results.append(
+            (size, "write", "save an activity (store, one transaction)", timed(write, runs))
+        )
+        report(results[-1])
+        with db.connection() as conn:
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall():
+                conn.execute(f'DROP TRIGGER "{name}"')
+        results.append(
+            (size, "write", "baseline: the same save without triggers", timed(write, runs))
+        )
+        report(results[-1])
         return results
+
+
+def make_writer(db, info: dict) -> Callable[[], None]:
+    """Saving one new activity through the store, as the activity form does."""
+    counter = iter(range(10**9))
+
+    def write() -> None:
+        with db.transaction() as tx:
+            activity_store.create(
+                tx,
+                ActivityInput(
+                    title=f"Bench entry {next(counter)}",
+                    activity_date=TODAY,
+                    duration_minutes=90,
+                    activity_type="workshop",
+                    description="Learned the calibration routine and applied it to the jig.",
+                    ksb_ids=(info["ksb_id"], info["ksb_id"] + 1),
+                    tags=("bench",),
+                ),
+            )
+
+    return write
 
 
 def target_for(size: int, kind: str, label: str) -> int | None:
