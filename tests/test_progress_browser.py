@@ -124,7 +124,11 @@ def test_a_target_is_edited_in_place_without_leaving_the_page(seeded):
         page.evaluate(SWAP_PLANNED_VIEW)
         page.locator("[data-testid=planned-hours]").filter(has_text="450").wait_for()
         page.locator("#targets summary", has_text="Change").first.click()
-        assert field.input_value() == "450"
+        # The "toggle" event that refills the field is queued after the click: wait for it.
+        page.wait_for_function(
+            "() => document.getElementById('target-planned_otj_hours').value === '450'",
+            timeout=5000,
+        )
         assert page.problems == []
         context.close()
     with db.connection() as conn:
