@@ -112,7 +112,11 @@ def test_a_target_is_edited_in_place_without_leaving_the_page(seeded):
         page.get_by_role("button", name="Save").first.click()
         planned = page.locator("[data-testid=planned-hours]")
         planned.filter(has_text="500").wait_for()
-        assert page.locator("#targets-status").inner_text() == "Planned OTJ hours saved."
+        page.wait_for_function(
+            "() => document.getElementById('targets-status').textContent"
+            " === 'Planned OTJ hours saved.'",
+            timeout=5000,
+        )
         assert page.evaluate("() => window.stayedOnPage") is True  # no reload
         assert not page.locator("#targets details").first.evaluate("d => d.open")
         page.wait_for_function(ALL_CHARTS_DRAWN)  # swapped regions draw their charts again
