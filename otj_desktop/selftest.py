@@ -50,6 +50,8 @@ MAIN_PAGES: tuple[str, ...] = (
     "/",
     "/activities",
     "/activities/new",
+    "/ksbs",
+    "/tags",
     "/standard",
     "/profile",
     "/setup",

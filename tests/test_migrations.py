@@ -29,13 +29,17 @@ def load_fixture(sql_file: Path, dest: Path) -> Database:
 
 
 def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    # Ordinary tables only: virtual tables (FTS) and their shadow tables are indexes of these.
     tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
+        r[1]
+        for r in conn.execute("PRAGMA table_list")
+        if r[0] == "main" and r[2] == "table" and not r[1].startswith("sqlite_")
     ]
-    return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    # Plain tuples: sqlite3.Row compares by identity with tuples and sorts by its address.
+    return {
+        t: sorted((tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')), key=repr)
+        for t in tables
+    }
 
 
 def test_fresh_database_reaches_the_latest_version(tmp_path):

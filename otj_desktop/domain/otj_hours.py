@@ -59,6 +59,11 @@ class OtjRule(enum.Enum):
         return _RULE_LABELS[self]
 
     @property
+    def fixed(self) -> bool:
+        """Whether the minimum is a fixed figure per standard (not worked out from hours)."""
+        return self is OtjRule.FROM_AUG_2025
+
+    @property
     def description(self) -> str:
         """One plain-English sentence saying how the minimum is worked out."""
         return _RULE_DESCRIPTIONS[self]
@@ -163,17 +168,21 @@ def minimum_otj_hours(
     *,
     start: date,
     practical_end: date,
-    weekly_hours: float,
+    weekly_hours: float | None,
     standard_minimum: float | None,
     rpl_hours: float = 0,
+    minimum_from_plan: bool = False,
 ) -> MinimumHours:
     """Work out the minimum OTJ hours and the steps of the working.
 
     ``practical_end`` is the planned end of the practical period as first planned: breaks in
     learning move the end date but not the minimum. ``standard_minimum`` is the standard's
     ``minimumHoursForCompliance`` (only used, and only checked, for starts from 1 August 2025;
-    ``None`` when unknown). ``rpl_hours`` are the hours taken off for recognised prior
-    learning, as the training plan states them.
+    ``None`` when unknown); with ``minimum_from_plan`` it is the figure the training plan gives
+    instead (a transitional minimum, or a standard whose figure is not on file), and the working
+    says so. ``rpl_hours`` are the hours taken off for recognised prior learning, as the
+    training plan states them. ``weekly_hours`` may be ``None`` from August 2025, when the
+    minimum no longer depends on them.
 
     Reading of the rules for RPL: every rule subtracts the RPL hours. Only the from-August-2025
     rule has an hour floor: RPL cannot take the minimum below 187 hours (and cannot reduce at
@@ -182,12 +191,12 @@ def minimum_otj_hours(
     of 12 months, which the provider checks; so the result is only kept from going below zero.
 
     Raises ValueError, with a sentence to show the apprentice, when the practical period is
-    shorter than one whole week, when the weekly hours are not a number above 0 and at most
-    168, when the RPL hours are negative or not finite, or (from August 2025) when a known
-    standard minimum is not a finite number above 0.
+    shorter than one whole week, when the weekly hours are missing (before August 2025) or not
+    a number above 0 and at most 168, when the RPL hours are negative or not finite, or (from
+    August 2025) when a known standard minimum is not a finite number above 0.
     """
     rule = rule_for_start(start)
-    _check_inputs(start, practical_end, weekly_hours, rpl_hours)
+    _check_inputs(start, practical_end, weekly_hours, rpl_hours, needs_hours=not rule.fixed)
     if rule is OtjRule.FROM_AUG_2025 and standard_minimum is not None:
         _check_standard_minimum(standard_minimum)
     rpl = float(rpl_hours)
@@ -212,6 +221,13 @@ def minimum_otj_hours(
         else:
             steps.append(
                 Step(
+                    "Minimum in your training plan",
+                    "as your training plan states it",
+                    before_rpl,
+                    "hours",
+                )
+                if minimum_from_plan
+                else Step(
                     "Standard's published minimum",
                     "the standard's minimumHoursForCompliance",
                     before_rpl,
@@ -224,6 +240,7 @@ def minimum_otj_hours(
                 "December 2025: check the figure in your training plan."
             )
     else:
+        assert weekly_hours is not None  # _check_inputs insists on them for this rule
         counted, counted_expression = _counted_weekly_hours(rule, float(weekly_hours))
         before_rpl = OTJ_SHARE * counted * (weeks - leave)
         steps.append(Step("Hours counted per week", counted_expression, counted, "hours"))
@@ -328,14 +345,27 @@ def adjusted_end(practical_end: date, breaks: Iterable[Break]) -> date:
     return end
 
 
-def _check_inputs(start: date, practical_end: date, weekly_hours: float, rpl_hours: float) -> None:
+def _check_inputs(
+    start: date,
+    practical_end: date,
+    weekly_hours: float | None,
+    rpl_hours: float,
+    *,
+    needs_hours: bool,
+) -> None:
     if practical_end <= start:
         raise ValueError("The planned end of the practical period must be after the start date.")
     if (practical_end - start).days < 7:
         raise ValueError("The practical period must last at least one whole week.")
-    if not math.isfinite(weekly_hours) or weekly_hours <= 0:
+    if weekly_hours is None:
+        if needs_hours:
+            raise ValueError(
+                "Enter your contracted weekly hours: the minimum for your start date "
+                "depends on them."
+            )
+    elif not math.isfinite(weekly_hours) or weekly_hours <= 0:
         raise ValueError("Contracted weekly hours must be a number of hours above 0.")
-    if weekly_hours > HOURS_IN_A_WEEK:
+    elif weekly_hours > HOURS_IN_A_WEEK:
         raise ValueError("Contracted weekly hours cannot be more than the 168 hours in a week.")
     if not math.isfinite(rpl_hours) or rpl_hours < 0:
         raise ValueError("Hours for recognised prior learning must be a number, 0 or more.")

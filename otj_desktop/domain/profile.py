@@ -1,4 +1,9 @@
-"""Checks for the apprentice's profile: dates, contracted hours and targets."""
+"""Checks for the apprentice's profile: dates, contracted hours and targets.
+
+The whole profile form goes through :func:`validate_profile`; the dashboard's in-place target
+editors change one target at a time through :func:`validate_target`, with the same limits
+(:data:`TARGET_LIMITS`) and messages.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,38 @@ class ProfileInput:
     planned_otj_hours: float | None
     rpl_hours: float
     weekly_target_hours: float | None
+    training_target_hours: float | None = None
+    plan_minimum_hours: float | None = None
 
 
 class InvalidProfile(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+# The targets that can also be changed one at a time, in place on the dashboard:
+# field name -> (field name, lowest, highest, message when out of range).
+TARGET_LIMITS: dict[str, tuple[str, float, float, str]] = {
+    "planned_otj_hours": (
+        "planned_otj_hours",
+        1,
+        10_000,
+        "Enter the planned OTJ hours from your training plan.",
+    ),
+    "weekly_target_hours": (
+        "weekly_target_hours",
+        0.25,
+        80,
+        "Enter a weekly target between 0.25 and 80 hours.",
+    ),
+    "training_target_hours": (
+        "training_target_hours",
+        0.25,
+        10_000,
+        "Enter a training target between 0.25 and 10,000 hours, or leave it empty.",
+    ),
+}
 
 
 def validate_profile(fields: Mapping[str, str]) -> ProfileInput:
@@ -70,15 +101,39 @@ def validate_profile(fields: Mapping[str, str]) -> ProfileInput:
         "weekly_contracted_hours", 1, 80, "Enter your contracted hours a week (1 to 80)."
     )
     days = number("working_days_per_week", 0.5, 7, "Enter the days you work a week (0.5 to 7).")
-    planned = number(
-        "planned_otj_hours", 1, 10_000, "Enter the planned OTJ hours from your training plan."
-    )
+    planned = number(*TARGET_LIMITS["planned_otj_hours"])
     rpl = (
         number("rpl_hours", 0, 10_000, "Enter the prior-learning reduction in hours, or 0.") or 0.0
     )
-    target = number(
-        "weekly_target_hours", 0.25, 80, "Enter a weekly target between 0.25 and 80 hours."
+    target = number(*TARGET_LIMITS["weekly_target_hours"])
+    training = number(*TARGET_LIMITS["training_target_hours"])
+    plan_minimum = number(
+        "plan_minimum_hours",
+        1,
+        10_000,
+        "Enter the minimum hours your training plan gives, or leave this empty.",
     )
     if errors:
         raise InvalidProfile(errors)
-    return ProfileInput(name, start, end, weekly, days, planned, rpl, target)
+    return ProfileInput(
+        name, start, end, weekly, days, planned, rpl, target, training, plan_minimum
+    )
+
+
+def validate_target(name: str, raw: str) -> float | None:
+    """One target from the dashboard's in-place editor: a number in range, or None if empty.
+
+    Raises KeyError for a field that is not a target and :class:`InvalidProfile` (keyed by
+    the field name) for a value out of range.
+    """
+    _, low, high, message = TARGET_LIMITS[name]
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high:
+        raise InvalidProfile({name: message})
+    return value

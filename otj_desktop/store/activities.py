@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from otj_desktop.domain.activities import ActivityInput, format_hours
+from otj_desktop.domain.activity_filter import ActivityFilter
 from otj_desktop.domain.dates import utc_now_iso
+from otj_desktop.store import activity_search
 from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Transaction
 
@@ -98,15 +100,20 @@ def recent(conn: sqlite3.Connection, limit: int = 5) -> list[Activity]:
 
 
 def list_page(
-    conn: sqlite3.Connection, *, page: int = 1, per_page: int = 25
+    conn: sqlite3.Connection,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    filters: ActivityFilter | None = None,
 ) -> tuple[list[Activity], int]:
-    """One page of live activities, newest first, and the total number of live activities."""
-    total = conn.execute("SELECT count(*) FROM activity WHERE deleted_at IS NULL").fetchone()[0]
-    rows = conn.execute(
-        f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NULL
-            ORDER BY a.activity_date DESC, a.id DESC LIMIT ? OFFSET ?""",
-        (per_page, (page - 1) * per_page),
-    ).fetchall()
+    """One page of live activities matching ``filters`` (all when None), newest first, and
+    how many match in all. The filtering SQL lives in :mod:`otj_desktop.store.activity_search`.
+    """
+    total = activity_search.count(conn, filters)
+    offset = (page - 1) * per_page
+    if offset >= total:
+        return [], total
+    rows = activity_search.page_rows(conn, _COLUMNS, filters, per_page, offset)
     return with_links(conn, [_from_row(r) for r in rows]), total
 
 

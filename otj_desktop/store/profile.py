@@ -1,4 +1,8 @@
-"""The apprentice's profile: one row holding their standard, dates, hours and targets."""
+"""The apprentice's profile: one row holding their standard, dates, hours and targets.
+
+:func:`save` replaces the whole profile (the profile page); :func:`set_target` changes one
+target (the dashboard's in-place editors). Both announce ``profile_saved``.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ class Profile:
     planned_otj_hours: float | None = None
     rpl_hours: float = 0.0
     weekly_target_hours: float | None = None
+    training_target_hours: float | None = None  # hours of training courses and workshops
+    plan_minimum_hours: float | None = None  # the training plan's minimum, when it differs
 
     @property
     def is_set_up(self) -> bool:
@@ -52,6 +58,23 @@ def save(tx: Transaction, profile: Profile) -> None:
         {**values, "now": utc_now_iso()},
     )
     tx.announce("profile_saved", summary="Profile and targets updated")
+
+
+TARGET_LABELS = {
+    "planned_otj_hours": "Planned OTJ hours",
+    "weekly_target_hours": "Weekly target",
+    "training_target_hours": "Training target",
+}
+
+
+def set_target(tx: Transaction, name: str, hours: float | None) -> None:
+    """Change one target (see :data:`TARGET_LABELS`) and announce ``profile_saved``."""
+    label = TARGET_LABELS[name]  # KeyError for anything else: the column name is never input
+    tx.execute(
+        f"UPDATE profile SET {name} = ?, updated_at = ? WHERE id = 1", (hours, utc_now_iso())
+    )
+    shown = "cleared" if hours is None else f"set to {hours:g} hours"
+    tx.announce("profile_saved", field=name, summary=f"{label} {shown}")
 
 
 def set_standard(tx: Transaction, standard_id: int) -> None:

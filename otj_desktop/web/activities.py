@@ -1,15 +1,30 @@
-"""The activity log: list, create, view, edit, delete."""
+"""The activity log: list (with filters in the URL), CSV export, create, view, edit, delete."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response
+from collections.abc import Iterator
 
-from otj_desktop.domain.activities import InvalidActivity, validate_activity
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from otj_desktop.domain.activities import EVIDENCE_QUALITY, InvalidActivity, validate_activity
+from otj_desktop.domain.activity_filter import ActivityFilter, parse_filter
+from otj_desktop.domain.activity_types import ACTIVITY_TYPES
+from otj_desktop.domain.csv_export import csv_chunks
 from otj_desktop.store import activities as activity_store
+from otj_desktop.store import activity_search
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
+from otj_desktop.store.db import Database
 from otj_desktop.web.context import get_conn, state, write
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -18,13 +33,75 @@ PER_PAGE = 25
 
 
 @bp.get("")
-def index() -> str:
+def index() -> tuple[str, int]:
+    """The log, narrowed by the filters in the URL (see domain/activity_filter.py)."""
+    filters, errors = parse_filter(request.args)
+    conn = get_conn()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    items, total = activity_store.list_page(get_conn(), page=page, per_page=PER_PAGE)
+    items, total = activity_store.list_page(conn, page=page, per_page=PER_PAGE, filters=filters)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return render_template(
-        "activities/index.html", activities=items, page=page, pages=pages, total=total
+    if page > pages:  # past the end (the list shrank in another window): show the last page
+        page = pages
+        items, total = activity_store.list_page(conn, page=page, per_page=PER_PAGE, filters=filters)
+    profile = profile_store.get(conn)
+    page_html = render_template(
+        "activities/index.html",
+        activities=items,
+        page=page,
+        pages=pages,
+        total=total,
+        filters=filters,
+        filter_args=filters.query_args(),
+        filter_values=request.args,
+        filter_errors=errors,
+        filter_ksbs=standard_store.ksbs(conn, profile.standard_id) if profile.standard_id else [],
+        filter_tags=tag_store.all_names(conn),
     )
+    return page_html, 422 if errors else 200
+
+
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    """The filtered list as CSV (UTF-8 with BOM), streamed, newest first."""
+    filters, _errors = parse_filter(request.args)  # unusable filters are left off, as listed
+    db = state().db
+    rows = _export_cells(db, filters)
+    name = f"otj-activities-{state().clock().isoformat()}.csv"
+    return Response(
+        (chunk.encode("utf-8") for chunk in csv_chunks(rows)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _export_cells(db: Database, filters: ActivityFilter) -> Iterator[list[str]]:
+    """The CSV's cells, read on a connection of its own in one read transaction.
+
+    Hours are exact (0.25, 1.75), not rounded as the pages show them: the file is data for
+    the training provider, and its hours should add up to the totals.
+    """
+    hours: dict[int, str] = {}
+    labels = {t.key: t.label for t in ACTIVITY_TYPES}
+    with db.connection() as conn:
+        conn.execute("BEGIN")  # one snapshot for the whole file, however slowly it is read
+        for row in activity_search.export_rows(conn, filters):
+            minutes = row.duration_minutes
+            if minutes not in hours:
+                hours[minutes] = f"{minutes / 60:g}"
+            yield [
+                row.activity_date,
+                row.title,
+                hours[minutes],
+                labels.get(row.activity_type, row.activity_type),
+                EVIDENCE_QUALITY.get(row.evidence_quality, row.evidence_quality),
+                "; ".join(row.tags),
+                " ".join(row.ksb_codes),
+                row.description,
+            ]
+        conn.execute("COMMIT")
 
 
 @bp.get("/new")
