@@ -1,0 +1,2 @@
+-- Placeholder for schema version 2, which is written on another branch.
+-- It exists only so that this branch's migration 0003 has no gap; drop it when 0002 merges.
