@@ -35,7 +35,10 @@ def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
-    return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    return {
+        t: sorted((tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')), key=repr)
+        for t in tables
+    }
 
 
 def test_fresh_database_reaches_the_latest_version(tmp_path):
