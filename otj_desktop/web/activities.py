@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from otj_desktop.domain.activities import InvalidActivity, validate_activity
 from otj_desktop.store import activities as activity_store
+from otj_desktop.store import history as history_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
@@ -48,7 +49,9 @@ def create() -> Response | tuple[str, int]:
 
 @bp.get("/<int:activity_id>")
 def show(activity_id: int) -> str:
-    return render_template("activities/show.html", activity=_get_or_404(activity_id))
+    activity = _get_or_404(activity_id)
+    history = history_store.for_activity(get_conn(), activity_id)
+    return render_template("activities/show.html", activity=activity, history=history)
 
 
 @bp.get("/<int:activity_id>/edit")
