@@ -33,6 +33,7 @@ class HistoryEntry:
     changes: dict[str, list[Any]]
     snapshot: Snapshot
     restored_from: int | None = None
+    id: int | None = None  # the row's id; None until stored (or to let the database choose)
     lines: list[ChangeLine] = field(default_factory=list, compare=False)
 
 
@@ -89,9 +90,10 @@ def insert(tx: Transaction, entry: HistoryEntry) -> None:
     """Store one history row as it is (also used by import to carry history across)."""
     tx.execute(
         """INSERT INTO activity_history
-               (activity_id, version, action, changed_at, changes, snapshot, restored_from)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+               (id, activity_id, version, action, changed_at, changes, snapshot, restored_from)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         (
+            entry.id,
             entry.activity_id,
             entry.version,
             entry.action,
@@ -122,11 +124,12 @@ def version(conn: sqlite3.Connection, activity_id: int, number: int) -> HistoryE
 
 
 def all_entries(conn: sqlite3.Connection) -> list[HistoryEntry]:
-    """The whole history, in activity then version order (for export)."""
-    return [_from_row(r) for r in conn.execute(f"{_SELECT} ORDER BY activity_id, version")]
+    """The whole history, in the order it was written (for export)."""
+    return [_from_row(r) for r in conn.execute(f"{_SELECT} ORDER BY id")]
 
 
-_SELECT = """SELECT activity_id, version, action, changed_at, changes, snapshot, restored_from
+_SELECT = """SELECT id, activity_id, version, action, changed_at, changes, snapshot,
+                    restored_from
              FROM activity_history"""
 
 
@@ -147,6 +150,7 @@ def _from_row(row: sqlite3.Row, *, with_lines: bool = False) -> HistoryEntry:
         changes=changes,
         snapshot=json.loads(row["snapshot"]),
         restored_from=row["restored_from"],
+        id=row["id"],
         lines=describe(changes) if with_lines else [],
     )
 

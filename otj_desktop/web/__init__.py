@@ -64,6 +64,7 @@ def _setup_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         uk_date=dates.uk_date,
         uk_date_long=dates.uk_date_long,
+        uk_datetime=dates.uk_datetime,
         hours=format_hours,
         type_label=type_label,
     )
@@ -77,9 +78,18 @@ def _setup_templates(app: Flask) -> None:
 
 
 def _setup_blueprints(app: Flask) -> None:
-    from otj_desktop.web import activities, dashboard, events, history, profile, standards
+    from otj_desktop.web import (
+        activities,
+        archive,
+        backups,
+        dashboard,
+        events,
+        history,
+        profile,
+        standards,
+    )
 
-    for module in (dashboard, activities, standards, profile, events, history):
+    for module in (dashboard, activities, standards, profile, events, history, backups, archive):
         app.register_blueprint(module.bp)
 
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from otj_desktop.domain.dates import uk_datetime
 from otj_desktop.domain.history import ACTION_LABELS
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import history as history_store
 from otj_desktop.web.context import get_conn, write
 
 bp = Blueprint("history", __name__, url_prefix="/activities")
-bp.add_app_template_filter(uk_datetime, "uk_datetime")
 bp.add_app_template_global(ACTION_LABELS, "history_actions")
 
 PER_PAGE = 25
