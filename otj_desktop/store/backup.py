@@ -384,17 +384,26 @@ class Backups:
                 current = _read_settings(conn, LOCAL_SETTINGS)
             kept = {key: current.get(key) for key in LOCAL_SETTINGS}
             safety = self.create("before-restore", now=now)
-            with self.db.exclusive(), self.db.connection() as dest:
-                source = sqlite3.connect(staged)
-                try:
-                    source.backup(dest)
-                finally:
-                    source.close()
+            self._swap_in(staged)
             with self.db.transaction() as tx:
                 _write_settings(tx, kept)
         finally:
             _remove_database_files(staged)
         return RestoreResult(info, safety.info)
+
+    def _swap_in(self, staged: Path) -> None:
+        """Copy ``staged`` over the live database's pages, all or nothing."""
+        with self.db.exclusive(), self.db.connection() as dest:
+            source = sqlite3.connect(staged)
+            try:
+                source.backup(dest)
+            except sqlite3.Error as exc:
+                # The backup API writes the destination in one transaction: it rolled back.
+                raise BackupError(
+                    f"The backup could not be restored ({exc}); your data was left as it was."
+                ) from exc
+            finally:
+                source.close()
 
     def _stage(self, info: BackupInfo) -> Path:
         """A checked copy of the backup, brought up to the current schema, beside the database."""

@@ -9,17 +9,18 @@ decides where that is and serves the app with waitress.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from otj_desktop import __version__
 from otj_desktop.domain import dates
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES, type_label
-from otj_desktop.store.db import Database, StorageError
+from otj_desktop.store.db import Database, StorageError, storage_error_message
 from otj_desktop.store.migrate import migrate
 from otj_desktop.web import context, security
 from otj_desktop.web.events import Broker
@@ -97,6 +98,19 @@ def _setup_errors(app: Flask) -> None:
     def page(status: int, title: str, message: str) -> tuple[str, int]:
         return render_template("errors/error.html", title=title, message=message), status
 
+    def not_saved(message: str) -> tuple[str, int]:
+        # A full disk or a read-only folder must not cost the apprentice what they typed: the
+        # page shows it back, ready to copy.
+        typed = []
+        if request.method == "POST" and request.mimetype != "multipart/form-data":
+            typed = [
+                (name.replace("_", " ").capitalize(), value)
+                for name, value in request.form.items(multi=True)
+                if name not in ("csrf_token", "version") and value.strip()
+            ]
+        body = render_template("errors/error.html", title="Not saved", message=message, typed=typed)
+        return body, 503
+
     app.register_error_handler(404, lambda e: page(404, "Not found", "There is no such page."))
     app.register_error_handler(
         413,
@@ -107,7 +121,11 @@ def _setup_errors(app: Flask) -> None:
     app.register_error_handler(
         405, lambda e: page(405, "Not allowed", "That action isn't available here.")
     )
-    app.register_error_handler(StorageError, lambda e: page(503, "Not saved", str(e)))
+    app.register_error_handler(StorageError, lambda e: not_saved(str(e)))
+    # Reads fail too when the data folder turns read-only (SQLite cannot open its WAL files).
+    app.register_error_handler(
+        sqlite3.OperationalError, lambda e: not_saved(storage_error_message(e))
+    )
     app.register_error_handler(
         500,
         lambda e: page(
