@@ -109,7 +109,7 @@ def list_page(
     rows = conn.execute(
         f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NULL
             ORDER BY a.activity_date DESC, a.id DESC LIMIT ? OFFSET ?""",
-        (per_page, (page - 1) * per_page),
+        (per_page, _offset(page, per_page)),
     ).fetchall()
     return with_links(conn, [_from_row(r) for r in rows]), total
 
@@ -122,9 +122,14 @@ def deleted_page(
     rows = conn.execute(
         f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NOT NULL
             ORDER BY a.deleted_at DESC, a.id DESC LIMIT ? OFFSET ?""",
-        (per_page, (page - 1) * per_page),
+        (per_page, _offset(page, per_page)),
     ).fetchall()
     return with_links(conn, [_from_row(r) for r in rows]), total
+
+
+def _offset(page: int, per_page: int) -> int:
+    # A page far past the end is empty; it must not overflow SQLite's integers (found by fuzzing).
+    return min(max(page - 1, 0) * per_page, 2**62)
 
 
 def with_links(conn: sqlite3.Connection, activities: list[Activity]) -> list[Activity]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
+from werkzeug.routing import IntegerConverter, Map
 
 from otj_desktop import __version__
 from otj_desktop.domain import dates
@@ -43,9 +44,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _setup_state(app)
     _setup_templates(app)
     security.init_app(app)
+    app.url_map.converters["int"] = RowIdConverter
     _setup_blueprints(app)
     _setup_errors(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, capped at the largest id SQLite can store: a bigger number
+    is simply not found (404) instead of overflowing in the query (found by the fuzz tests)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _setup_state(app: Flask) -> None:
