@@ -96,6 +96,7 @@ def test_restoring_something_that_is_not_a_listed_backup_is_not_found(client, ap
         ("relative/folder", "full path"),
         ("/no/such/folder/anywhere", "no folder at that path"),
         ("/tmp/\x01evil", "full path of a folder"),
+        ("~nobody-such-user", "full path of the folder"),  # found by fuzzing: crashed expanduser
     ],
 )
 def test_a_bad_copy_folder_is_shown_next_to_the_field_with_what_was_typed(client, typed, message):

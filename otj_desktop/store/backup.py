@@ -482,7 +482,12 @@ def check_copy_folder(raw: str, data_dir: Path) -> Path | None:
         return None
     if len(text) > 1000 or any(ord(c) < 32 for c in text):
         raise ValueError("Enter the full path of a folder, for example /media/usb/OTJ backups.")
-    folder = Path(text).expanduser()
+    try:
+        folder = Path(text).expanduser()
+    except RuntimeError:  # "~someone" who does not exist (found by the fuzz tests)
+        raise ValueError(
+            "Enter the full path of the folder, starting from the drive or /."
+        ) from None
     if not folder.is_absolute():
         raise ValueError("Enter the full path of the folder, starting from the drive or /.")
     try:
