@@ -86,6 +86,25 @@ def test_a_database_from_every_earlier_schema_exports_and_imports_exactly(tmp_pa
     assert all_rows(target) == all_rows(old)
 
 
+def test_activities_without_history_import_cleanly_next_to_kept_history_ids(source, tmp_path):
+    """Found by the benchmark: an activity with no history rows (written by a path that kept
+    none) got a history id that a later activity's exported history row also claimed."""
+    with source.connection() as conn:
+        conn.execute("DELETE FROM activity_history WHERE activity_id = 2")
+        # Number the rows so that activity 3's come straight after activity 1's.
+        conn.execute("UPDATE activity_history SET id = id + 1000")
+        conn.execute(
+            """UPDATE activity_history AS r SET id = (SELECT count(*) FROM activity_history h
+               WHERE h.activity_id < r.activity_id
+                  OR (h.activity_id = r.activity_id AND h.id <= r.id))"""
+        )
+    target = fresh(tmp_path)
+    import_into(target, export(source))
+    with target.connection() as conn:
+        assert [e.action for e in history_store.for_activity(conn, 2)] == ["imported"]
+    assert integrity_ok(target)
+
+
 def test_the_manifest_says_what_the_file_holds(source):
     files = unpack(export(source))
     manifest = files["manifest.json"]

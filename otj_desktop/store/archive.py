@@ -130,7 +130,8 @@ def export_bytes(conn: sqlite3.Connection, *, now: datetime | None = None) -> by
 
 
 def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
+    # No indent: Python's JSON encoder is only the fast C one without it (10x for years of data).
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def _counts(files: dict[str, Any]) -> dict[str, int]:
@@ -1010,6 +1011,7 @@ def _import_activities(
     for entry in archive.history:
         history_by_uid.setdefault(entry["activity"], []).append(entry)
     uids_in_archive = set()
+    without_history: list[int] = []
     for a in archive.activities:
         uids_in_archive.add(a["uid"])
         a = {**a, "ksbs": [_renamed(r, renames) for r in a["ksbs"]]}
@@ -1038,7 +1040,7 @@ def _import_activities(
                 )
             summary.history_entries += len(entries)
             if not entries:
-                history_store.record(tx, activity_id, "imported")
+                without_history.append(activity_id)
             summary.activities_added.append(a["title"])
             continue
         activity_id = local[0]
@@ -1051,6 +1053,9 @@ def _import_activities(
         _link(tx, activity_id, a, ksb_ids)
         history_store.record(tx, activity_id, "imported")
         summary.activities_replaced.append(a["title"])
+    # Only now, so that their new rows cannot take an id the export's history rows keep.
+    for activity_id in without_history:
+        history_store.record(tx, activity_id, "imported")
     local_uids = {r[0] for r in tx.execute("SELECT uid FROM activity")}
     summary.activities_only_here = len(local_uids - uids_in_archive)
 
