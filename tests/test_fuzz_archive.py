@@ -68,14 +68,21 @@ def paths_in(value: Any, prefix: tuple = ()) -> list[tuple]:
     return found
 
 
+_DELETE = object()
+
+
 def replaced(document: Any, path: tuple, new: Any) -> Any:
+    """``document`` with the value at ``path`` replaced by ``new`` (or removed, for _DELETE)."""
     if not path:
-        return new
+        return {} if new is _DELETE else new
     document = json.loads(json.dumps(document))
     target = document
     for step in path[:-1]:
         target = target[step]
-    target[path[-1]] = new
+    if new is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = new
     return document
 
 
@@ -84,7 +91,10 @@ def spoilt_exports(draw, good: bytes) -> bytes:
     files = unpack(good)
     name = draw(st.sampled_from(sorted(files)))
     path = draw(st.sampled_from(paths_in(files[name])))
-    files[name] = replaced(files[name], path, draw(hostile_json))
+    # Mostly a hostile value; sometimes a field or list item simply missing (a history entry
+    # gone, a key left out).
+    new = draw(st.one_of(hostile_json, hostile_json, st.just(_DELETE)))
+    files[name] = replaced(files[name], path, new)
     event(f"spoilt {name}")
     return repack(files, fix_manifest=draw(st.booleans()) or name == "manifest.json")
 
