@@ -286,11 +286,11 @@ class Backups:
 
         Never raises: a failure is kept in ``last_problem`` (and returned as None).
         """
-        if not self.is_due(now) or not self._has_data():
-            return None
         try:
+            if not self.is_due(now) or not self._has_data():
+                return None
             return self.create("daily", now=now)
-        except (StorageError, OSError) as exc:
+        except (StorageError, OSError, sqlite3.Error) as exc:
             self.last_problem = f"The automatic daily backup failed: {exc}"
             return None
 
