@@ -98,7 +98,8 @@ def backer_upper(window: Window, made: list[int], stop: threading.Event) -> None
 
 
 def check_after_kill(data_dir: Path, answered: list[str]) -> None:
-    conn = sqlite3.connect(data_dir / "otj.sqlite3")  # recovers the WAL, as the next start would
+    # Read-only: the WAL stays as the kill left it, so the next start has to cope with it.
+    conn = sqlite3.connect(f"{(data_dir / 'otj.sqlite3').as_uri()}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
