@@ -52,6 +52,8 @@ MAIN_PAGES: tuple[str, ...] = (
     "/activities/new",
     "/ksbs",
     "/tags",
+    "/activities/deleted",
+    "/backups",
     "/standard",
     "/profile",
     "/setup",

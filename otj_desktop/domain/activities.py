@@ -207,6 +207,8 @@ def parse_duration(raw: str, start: time | None = None, end: time | None = None)
         if not math.isfinite(hours):
             raise ValueError("Enter the duration as a number of hours, for example 1.5.")
         minutes_exact = hours * 60
+        if not math.isfinite(minutes_exact):  # e.g. 3e306 hours (found by the fuzz tests)
+            raise ValueError("The duration must be between 0.25 and 24 hours.")
         minutes = round(minutes_exact)
         if abs(minutes - minutes_exact) > 1e-6 or minutes % 15:
             raise ValueError("Enter the duration in steps of 0.25 hours (15 minutes).")

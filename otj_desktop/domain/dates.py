@@ -36,3 +36,14 @@ def uk_date_long(day: date | str | None) -> str:
 def utc_now_iso() -> str:
     """The current UTC time as ``2026-11-27T09:30:00Z`` (how timestamps are stored)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def uk_datetime(stamp: str | None) -> str:
+    """A stored UTC timestamp (``2026-11-27T09:30:00Z``) in local time: ``27 Nov 2026, 09:30``."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone()
+    return f"{uk_date(local.date())}, {local:%H:%M}"

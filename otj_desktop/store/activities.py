@@ -3,7 +3,9 @@
 Reads take a connection; writes take a :class:`~otj_desktop.store.db.Transaction` and announce
 ``activity_saved`` / ``activity_deleted`` so every open window can update once the write commits.
 Deleting is a soft delete (``deleted_at``): the entry leaves every list and total at once but is
-still there to restore.
+still there to restore. Every write also records a version in the edit history
+(:mod:`otj_desktop.store.history`) inside the same transaction; :func:`restore` and
+:func:`restore_version` bring back a deleted activity or an earlier version as a new version.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from datetime import date, time
 from otj_desktop.domain.activities import ActivityInput, format_hours
 from otj_desktop.domain.activity_filter import ActivityFilter
 from otj_desktop.domain.dates import utc_now_iso
-from otj_desktop.store import activity_search
+from otj_desktop.domain.history import Snapshot, ksb_key
+from otj_desktop.store import activity_search, history
 from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Transaction
 
@@ -110,11 +113,29 @@ def list_page(
     how many match in all. The filtering SQL lives in :mod:`otj_desktop.store.activity_search`.
     """
     total = activity_search.count(conn, filters)
-    offset = (page - 1) * per_page
+    offset = _offset(page, per_page)
     if offset >= total:
         return [], total
     rows = activity_search.page_rows(conn, _COLUMNS, filters, per_page, offset)
     return with_links(conn, [_from_row(r) for r in rows]), total
+
+
+def deleted_page(
+    conn: sqlite3.Connection, *, page: int = 1, per_page: int = 25
+) -> tuple[list[Activity], int]:
+    """One page of deleted activities, most recently deleted first, and how many there are."""
+    total = conn.execute("SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL").fetchone()[0]
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NOT NULL
+            ORDER BY a.deleted_at DESC, a.id DESC LIMIT ? OFFSET ?""",
+        (per_page, _offset(page, per_page)),
+    ).fetchall()
+    return with_links(conn, [_from_row(r) for r in rows]), total
+
+
+def _offset(page: int, per_page: int) -> int:
+    # A page far past the end is empty; it must not overflow SQLite's integers (found by fuzzing).
+    return min(max(page - 1, 0) * per_page, 2**62)
 
 
 def with_links(conn: sqlite3.Connection, activities: list[Activity]) -> list[Activity]:
@@ -178,6 +199,7 @@ def create(tx: Transaction, data: ActivityInput) -> int:
     )
     activity_id = cursor.lastrowid
     _set_links(tx, activity_id, data)
+    history.record(tx, activity_id, "created")
     _announce_saved(tx, activity_id, "created")
     return activity_id
 
@@ -187,20 +209,9 @@ def update(tx: Transaction, activity_id: int, data: ActivityInput, *, expected_v
 
     Returns the new version. Raises :class:`ActivityNotFound` or :class:`VersionConflict`.
     """
-    current = get(tx.conn, activity_id)
-    if current.version != expected_version:
-        raise VersionConflict(current)
-    tx.execute(
-        """UPDATE activity SET title = ?, activity_date = ?, start_time = ?, end_time = ?,
-               duration_minutes = ?, activity_type = ?, description = ?, notes = ?,
-               delivered_by = ?, location = ?, hours_basis = ?, evidence_quality = ?,
-               version = version + 1, updated_at = ?
-           WHERE id = ?""",
-        (*_values(data), utc_now_iso(), activity_id),
-    )
-    tx.execute("DELETE FROM activity_ksb WHERE activity_id = ?", (activity_id,))
-    tx.execute("DELETE FROM activity_tag WHERE activity_id = ?", (activity_id,))
-    _set_links(tx, activity_id, data)
+    current = _current(tx, activity_id, expected_version)
+    _replace(tx, activity_id, data)
+    history.record(tx, activity_id, "updated")
     _announce_saved(tx, activity_id, "updated")
     return current.version + 1
 
@@ -213,6 +224,7 @@ def soft_delete(tx: Transaction, activity_id: int) -> None:
         "UPDATE activity SET deleted_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
         (now, now, activity_id),
     )
+    history.record(tx, activity_id, "deleted")
     tx.announce(
         "activity_deleted",
         id=activity_id,
@@ -220,6 +232,106 @@ def soft_delete(tx: Transaction, activity_id: int) -> None:
         version=current.version + 1,
         summary=f"“{current.title}” deleted",
     )
+
+
+def restore(tx: Transaction, activity_id: int, *, expected_version: int) -> int:
+    """Bring a deleted activity back into every list and total; returns its new version.
+
+    Raises :class:`ActivityNotFound` if it does not exist or is not deleted, and
+    :class:`VersionConflict` if it changed since ``expected_version`` (restored elsewhere).
+    """
+    current = get(tx.conn, activity_id, include_deleted=True)
+    if current.deleted_at is None:
+        raise ActivityNotFound(activity_id)
+    if current.version != expected_version:
+        raise VersionConflict(current)
+    tx.execute(
+        "UPDATE activity SET deleted_at = NULL, version = version + 1, updated_at = ? WHERE id = ?",
+        (utc_now_iso(), activity_id),
+    )
+    history.record(tx, activity_id, "restored")
+    _announce_saved(tx, activity_id, "restored")
+    return current.version + 1
+
+
+@dataclass(frozen=True)
+class RestoredVersion:
+    version: int  # the activity's new version
+    missing_ksbs: list[str]  # codes of KSBs that no longer exist, so could not be linked again
+
+
+def restore_version(
+    tx: Transaction, activity_id: int, number: int, *, expected_version: int
+) -> RestoredVersion:
+    """Make the activity read as it did at version ``number``; that becomes a new version.
+
+    Raises :class:`ActivityNotFound`, :class:`VersionConflict`, or
+    :class:`~otj_desktop.store.history.VersionNotFound`.
+    """
+    current = _current(tx, activity_id, expected_version)
+    old = history.version(tx.conn, activity_id, number)
+    data, missing = input_from_snapshot(tx.conn, old.snapshot)
+    _replace(tx, activity_id, data)
+    history.record(tx, activity_id, "reverted", restored_from=number)
+    _announce_saved(tx, activity_id, "restored", summary_action=f"restored to version {number}")
+    return RestoredVersion(current.version + 1, missing)
+
+
+def input_from_snapshot(
+    conn: sqlite3.Connection, snap: Snapshot
+) -> tuple[ActivityInput, list[str]]:
+    """A history snapshot as input for a write, and the codes of KSBs that no longer exist."""
+    ksb_ids, missing = [], []
+    for ksb in snap.get("ksbs", []):
+        row = conn.execute(
+            """SELECT k.id FROM ksb k JOIN standard s ON s.id = k.standard_id
+               WHERE s.reference = ? AND s.version = ? AND k.code = ?""",
+            ksb_key(ksb),
+        ).fetchone()
+        if row is None:
+            missing.append(ksb["code"])
+        else:
+            ksb_ids.append(row[0])
+    data = ActivityInput(
+        title=snap["title"],
+        activity_date=date.fromisoformat(snap["activity_date"]),
+        duration_minutes=snap["duration_minutes"],
+        activity_type=snap["activity_type"],
+        start_time=time.fromisoformat(snap["start_time"]) if snap.get("start_time") else None,
+        end_time=time.fromisoformat(snap["end_time"]) if snap.get("end_time") else None,
+        description=snap.get("description", ""),
+        notes=snap.get("notes", ""),
+        delivered_by=snap.get("delivered_by", ""),
+        location=snap.get("location", ""),
+        hours_basis=snap.get("hours_basis", "paid"),
+        evidence_quality=snap.get("evidence_quality", "draft"),
+        ksb_ids=tuple(ksb_ids),
+        tags=tuple(snap.get("tags", [])),
+    )
+    return data, missing
+
+
+def _current(tx: Transaction, activity_id: int, expected_version: int) -> Activity:
+    """The live activity, if it is still at ``expected_version``."""
+    current = get(tx.conn, activity_id)
+    if current.version != expected_version:
+        raise VersionConflict(current)
+    return current
+
+
+def _replace(tx: Transaction, activity_id: int, data: ActivityInput) -> None:
+    """Overwrite the activity's fields and links, and count a new version."""
+    tx.execute(
+        """UPDATE activity SET title = ?, activity_date = ?, start_time = ?, end_time = ?,
+               duration_minutes = ?, activity_type = ?, description = ?, notes = ?,
+               delivered_by = ?, location = ?, hours_basis = ?, evidence_quality = ?,
+               version = version + 1, updated_at = ?
+           WHERE id = ?""",
+        (*_values(data), utc_now_iso(), activity_id),
+    )
+    tx.execute("DELETE FROM activity_ksb WHERE activity_id = ?", (activity_id,))
+    tx.execute("DELETE FROM activity_tag WHERE activity_id = ?", (activity_id,))
+    _set_links(tx, activity_id, data)
 
 
 def _values(data: ActivityInput) -> tuple:
@@ -251,7 +363,9 @@ def _set_links(tx: Transaction, activity_id: int, data: ActivityInput) -> None:
     )
 
 
-def _announce_saved(tx: Transaction, activity_id: int, action: str) -> None:
+def _announce_saved(
+    tx: Transaction, activity_id: int, action: str, *, summary_action: str | None = None
+) -> None:
     saved = get(tx.conn, activity_id)
     tx.announce(
         "activity_saved",
@@ -262,5 +376,5 @@ def _announce_saved(tx: Transaction, activity_id: int, action: str) -> None:
         activity_date=saved.activity_date.isoformat(),
         ksb_codes=saved.ksb_codes,
         version=saved.version,
-        summary=f"“{saved.title}” {action}",
+        summary=f"“{saved.title}” {summary_action or action}",
     )

@@ -137,6 +137,14 @@ class Database:
                 for listener in list(self._listeners):
                     listener(list(tx.changes))
 
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock without opening a transaction: no write of this app can run
+        meanwhile. For swapping a whole restored copy in with the backup API, which needs a
+        destination connection that is not inside a transaction."""
+        with self._write_lock:
+            yield
+
     def checkpoint_and_close(self) -> None:
         """Fold the WAL back into the main file so the database is one tidy file at rest."""
         with self.connection() as conn, contextlib.suppress(sqlite3.Error):

@@ -9,17 +9,19 @@ decides where that is and serves the app with waitress.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from werkzeug.routing import IntegerConverter, Map
 
 from otj_desktop import __version__
 from otj_desktop.domain import dates
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES, type_label
-from otj_desktop.store.db import Database, StorageError
+from otj_desktop.store.db import Database, StorageError, storage_error_message
 from otj_desktop.store.migrate import migrate
 from otj_desktop.web import context, security
 from otj_desktop.web.events import Broker
@@ -42,9 +44,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _setup_state(app)
     _setup_templates(app)
     security.init_app(app)
+    app.url_map.converters["int"] = RowIdConverter
     _setup_blueprints(app)
     _setup_errors(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, capped at the largest id SQLite can store: a bigger number
+    is simply not found (404) instead of overflowing in the query (found by the fuzz tests)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _setup_state(app: Flask) -> None:
@@ -64,6 +76,7 @@ def _setup_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         uk_date=dates.uk_date,
         uk_date_long=dates.uk_date_long,
+        uk_datetime=dates.uk_datetime,
         hours=format_hours,
         type_label=type_label,
     )
@@ -77,15 +90,51 @@ def _setup_templates(app: Flask) -> None:
 
 
 def _setup_blueprints(app: Flask) -> None:
-    from otj_desktop.web import activities, dashboard, events, ksbs, profile, standards, tags
+    from otj_desktop.web import (
+        activities,
+        archive,
+        backups,
+        dashboard,
+        events,
+        history,
+        ksbs,
+        profile,
+        standards,
+        tags,
+    )
 
-    for module in (dashboard, activities, standards, profile, events, ksbs, tags):
+    areas = (
+        dashboard,
+        activities,
+        standards,
+        profile,
+        events,
+        ksbs,
+        tags,
+        history,
+        backups,
+        archive,
+    )
+    for module in areas:
         app.register_blueprint(module.bp)
 
 
 def _setup_errors(app: Flask) -> None:
     def page(status: int, title: str, message: str) -> tuple[str, int]:
         return render_template("errors/error.html", title=title, message=message), status
+
+    def not_saved(message: str) -> tuple[str, int]:
+        # A full disk or a read-only folder must not cost the apprentice what they typed: the
+        # page shows it back, ready to copy.
+        typed = []
+        if request.method == "POST" and request.mimetype != "multipart/form-data":
+            typed = [
+                (name.replace("_", " ").capitalize(), value)
+                for name, value in request.form.items(multi=True)
+                if name not in ("csrf_token", "version") and value.strip()
+            ]
+        body = render_template("errors/error.html", title="Not saved", message=message, typed=typed)
+        return body, 503
 
     app.register_error_handler(404, lambda e: page(404, "Not found", "There is no such page."))
     app.register_error_handler(
@@ -97,7 +146,11 @@ def _setup_errors(app: Flask) -> None:
     app.register_error_handler(
         405, lambda e: page(405, "Not allowed", "That action isn't available here.")
     )
-    app.register_error_handler(StorageError, lambda e: page(503, "Not saved", str(e)))
+    app.register_error_handler(StorageError, lambda e: not_saved(str(e)))
+    # Reads fail too when the data folder turns read-only (SQLite cannot open its WAL files).
+    app.register_error_handler(
+        sqlite3.OperationalError, lambda e: not_saved(storage_error_message(e))
+    )
     app.register_error_handler(
         500,
         lambda e: page(

@@ -21,6 +21,7 @@ from otj_desktop.domain.activity_types import ACTIVITY_TYPES
 from otj_desktop.domain.csv_export import csv_chunks
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import activity_search
+from otj_desktop.store import history as history_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
@@ -125,7 +126,9 @@ def create() -> Response | tuple[str, int]:
 
 @bp.get("/<int:activity_id>")
 def show(activity_id: int) -> str:
-    return render_template("activities/show.html", activity=_get_or_404(activity_id))
+    activity = _get_or_404(activity_id)
+    history = history_store.for_activity(get_conn(), activity_id)
+    return render_template("activities/show.html", activity=activity, history=history)
 
 
 @bp.get("/<int:activity_id>/edit")

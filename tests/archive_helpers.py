@@ -1,0 +1,189 @@
+"""Helpers for export/import tests: a database with a bit of everything, and archive surgery."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+from datetime import date, time
+from typing import Any
+
+from otj_desktop.domain.activities import ActivityInput
+from otj_desktop.standards.importer import parse_standard
+from otj_desktop.store import activities as activity_store
+from otj_desktop.store import breaks as breaks_store
+from otj_desktop.store import profile as profile_store
+from otj_desktop.store import standards as standard_store
+from otj_desktop.store import totals
+from otj_desktop.store.db import Database
+from tests.conftest import standard_json
+
+
+def fill(db: Database) -> None:
+    """Profile, an official and a hand-made standard, activities edited, deleted, restored."""
+    with db.transaction() as tx:
+        official = standard_store.add(tx, parse_standard(standard_json())).standard_id
+        newer = standard_store.add(
+            tx, parse_standard(standard_json("standard_st9999_v1_1.json"))
+        ).standard_id
+        manual = standard_store.create_manual(tx, title="My own <standard>")
+        standard_store.add_ksb(tx, manual, "skill", "Does “things” & more", "Things")
+        profile_store.save(
+            tx,
+            profile_store.Profile(
+                name="Sam O’Brien",
+                standard_id=official,
+                start_date=date(2025, 9, 1),
+                practical_end_date=date(2027, 2, 28),
+                weekly_contracted_hours=37.5,
+                working_days_per_week=5,
+                planned_otj_hours=420,
+                rpl_hours=12.5,
+                weekly_target_hours=6,
+                training_target_hours=40,
+                plan_minimum_hours=400,
+            ),
+        )
+        breaks_store.add(tx, date(2026, 3, 2), date(2026, 3, 29), "Illness – “flu”")
+    with db.connection() as conn:
+        k = {x.code: x.id for x in standard_store.ksbs(conn, official)}
+        k_new = {x.code: x.id for x in standard_store.ksbs(conn, newer)}
+    entries = [
+        ActivityInput(
+            title="Widget safety <course>",
+            activity_date=date(2026, 1, 12),
+            duration_minutes=210,
+            activity_type="training_course",
+            start_time=time(9, 0),
+            end_time=time(12, 30),
+            description="Learned lock-out;\napplied it on line 2. ✓ 'quotes' \"double\"",
+            notes="Private\tnote",
+            delivered_by="Acme Training",
+            location="Leeds",
+            hours_basis="toil",
+            evidence_quality="review_ready",
+            ksb_ids=(k["K1"], k["S1"]),
+            tags=("Safety", "widgets"),
+        ),
+        ActivityInput(
+            title="Reading: tolerances – ±0.1 mm",
+            activity_date=date(2026, 1, 13),
+            duration_minutes=45,
+            activity_type="self_study",
+            ksb_ids=(k_new["B1"],),
+            tags=("reading",),
+        ),
+        ActivityInput(
+            title="To be deleted",
+            activity_date=date(2026, 1, 14),
+            duration_minutes=60,
+            activity_type="other",
+        ),
+    ]
+    ids = []
+    for entry in entries:
+        with db.transaction() as tx:
+            ids.append(activity_store.create(tx, entry))
+    with db.transaction() as tx:
+        activity_store.update(
+            tx,
+            ids[0],
+            ActivityInput(**{**entries[0].__dict__, "title": "Widget safety course, day 1"}),
+            expected_version=1,
+        )
+    with db.transaction() as tx:
+        activity_store.soft_delete(tx, ids[2])
+    with db.transaction() as tx:
+        activity_store.soft_delete(tx, ids[1])
+    with db.transaction() as tx:
+        activity_store.restore(tx, ids[1], expected_version=2)
+    with db.transaction() as tx:
+        activity_store.restore_version(tx, ids[0], 1, expected_version=2)
+
+
+DERIVED_TABLES = ("setting", *totals.EXPECTED)
+
+
+def all_rows(db: Database, *, skip: tuple[str, ...] = DERIVED_TABLES) -> dict[str, list[tuple]]:
+    """Every row of every ordinary table (bar ``skip``), as plain tuples in a stable order.
+
+    Left out by default: settings (per computer), the running totals (derived from the rows;
+    :func:`integrity_ok` checks them against the rows instead, since a total may linger at
+    zero in one database and be absent in another) and the full-text index (its pages depend
+    on the order rows were indexed in).
+    """
+    with db.connection() as conn:
+        tables = [
+            r[1]
+            for r in conn.execute("PRAGMA table_list")
+            if r[0] == "main" and r[2] == "table" and not r[1].startswith("sqlite_")
+        ]
+        return {
+            t: sorted((tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')), key=repr)
+            for t in tables
+            if t not in skip
+        }
+
+
+def unpack(data: bytes) -> dict[str, Any]:
+    """An export's files, parsed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: json.loads(archive.read(name)) for name in archive.namelist()}
+
+
+def repack(files: dict[str, Any], *, fix_manifest: bool = True) -> bytes:
+    """Zip ``files`` (values are JSON-able or raw bytes), refreshing the manifest's checksums."""
+    encoded = {
+        name: value
+        if isinstance(value, bytes)
+        else json.dumps(value, ensure_ascii=False).encode("utf-8")
+        for name, value in files.items()
+        if name != "manifest.json"
+    }
+    manifest = files.get("manifest.json")
+    if fix_manifest and isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+        manifest = {
+            **manifest,
+            "files": {
+                name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                for name, data in encoded.items()
+                if name in manifest["files"]
+            },
+        }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if manifest is not None:
+            archive.writestr(
+                "manifest.json",
+                manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode(),
+            )
+        for name, data in encoded.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def fingerprint(db: Database) -> str:
+    """A hash of every row of every table: equal before and after means nothing changed."""
+    return hashlib.sha256(repr(all_rows(db, skip=())).encode()).hexdigest()
+
+
+def integrity_ok(db: Database) -> bool:
+    with db.connection() as conn:
+        return (
+            conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            and not conn.execute("PRAGMA foreign_key_check").fetchall()
+            and not totals.differences(conn)
+        )
+
+
+def export(db: Database) -> bytes:
+    from otj_desktop.store.archive import export_bytes
+
+    with db.connection() as conn:
+        return export_bytes(conn)
+
+
+def connect(db: Database) -> sqlite3.Connection:
+    return db.connect()

@@ -1,0 +1,142 @@
+"""Shared pieces of the property-based (fuzz) tests: the hypothesis settings and hostile input.
+
+One fixed profile for every fuzz test, so CI runs the same number of cases every time
+(``derandomize``: the same cases, too, so a failure in CI replays locally). For a deeper hunt,
+``OTJ_FUZZ_SCALE=10 OTJ_FUZZ_RANDOM=1 pytest tests/test_fuzz*.py`` runs ten times the cases
+with fresh random input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+SCALE = float(os.environ.get("OTJ_FUZZ_SCALE", "1"))
+RANDOM = os.environ.get("OTJ_FUZZ_RANDOM") == "1"
+
+
+def fuzz_settings(examples: int) -> settings:
+    """The fixed fuzz profile with ``examples`` cases (times ``OTJ_FUZZ_SCALE``)."""
+    return settings(
+        max_examples=max(1, int(examples * SCALE)),
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,  # one app per test; its data grows as it runs
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
+# Strings that have broken web apps before: markup and script, SQL, template syntax, paths,
+# numbers that are not numbers, invisible and direction-changing characters, odd Unicode.
+HOSTILE_STRINGS = [
+    "",
+    " ",
+    "   \t  ",
+    "\x00",
+    "\x00\x01\x02\x1f\x7f",
+    "\r\n\r\n",
+    "\u2028\u2029",
+    "\ufeff",
+    "\u202eevil\u202c",
+    "\u200b",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "';alert(String.fromCharCode(88,83,83))//",
+    "javascript:alert(1)",
+    "<svg/onload=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "&lt;b&gt; &amp;amp;",
+    "'; DROP TABLE activity; --",
+    "Robert'); DROP TABLE activity;--",
+    "1 OR 1=1",
+    '" OR ""="',
+    "%",
+    "_",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${7*7}",
+    "../../../../etc/passwd",
+    "..\\..\\..\\windows\\win.ini",
+    "%2e%2e%2f%2e%2e%2f",
+    "/dev/null",
+    "C:\\",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "-1e309",
+    "1e-309",
+    "-0",
+    "0x1p4",
+    "1_000",
+    "１２",
+    "٣",
+    "9" * 400,
+    "ß",
+    "İ",
+    "e\u0301",
+    "Ǆ",
+    "😀" * 10,
+    "a" * 201,
+    "x" * 20_001,
+]
+
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE_STRINGS),
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30),
+    st.builds(lambda a, b: a + b, st.sampled_from(HOSTILE_STRINGS), st.text(max_size=20)),
+)
+
+numberish = st.one_of(
+    st.sampled_from(["0.25", "1", "1.5", "2.5", "24", "24.25", "0", "-1", "0.3", "1,5", " 2 "]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.decimals(allow_nan=True).map(str),
+    hostile_text,
+)
+
+dateish = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
+    st.sampled_from(["2026-02-30", "2026-13-01", "0000-00-00", "9999-12-31", "27/11/2026"]),
+    hostile_text,
+)
+
+timeish = st.one_of(
+    st.times().map(lambda t: t.strftime("%H:%M")),
+    st.sampled_from(["24:00", "23:60", "9:5", "", "12:00:00"]),
+    hostile_text,
+)
+
+
+_OWN_SCRIPT = re.compile(r'<script src="/static/[\w./-]+"(?: defer| type="module")*>')
+_EVENT_HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def assert_rendered_escaped(page: str, values: Iterable[str]) -> None:
+    """Stored text shows up escaped, and nothing in the page became markup.
+
+    The templates have no inline handlers, and their only scripts are ``<script src=...>``
+    tags loading the app's own static files; any other ``<script`` is an injection that got
+    through.
+    """
+    assert not _EVENT_HANDLER.search(page), "an on* handler appeared in the page"
+    scripts = re.findall(r"<script\b[^>]*>", page, re.IGNORECASE)
+    assert all(_OWN_SCRIPT.fullmatch(tag) for tag in scripts), "a script tag appeared"
+    for value in values:
+        if value:
+            assert str(escape(value)) in page, f"{value[:40]!r} not shown escaped"

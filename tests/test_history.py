@@ -1,0 +1,195 @@
+"""Edit history in the store: every change recorded in its own transaction, and restorable."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from otj_desktop.domain.activities import ActivityInput
+from otj_desktop.domain.history import describe, diff
+from otj_desktop.store import activities as activity_store
+from otj_desktop.store import history
+from otj_desktop.store import standards as standard_store
+
+
+def entry(**overrides) -> ActivityInput:
+    values = {
+        "title": "Pairing session",
+        "activity_date": date(2026, 11, 2),
+        "duration_minutes": 90,
+        "activity_type": "mentoring",
+        "description": "Paired on the billing tests.",
+        "tags": ("pairing",),
+    }
+    values.update(overrides)
+    return ActivityInput(**values)
+
+
+def ksb_ids(db, standard_id, *codes):
+    with db.connection() as conn:
+        by_code = {k.code: k.id for k in standard_store.ksbs(conn, standard_id)}
+    return tuple(by_code[c] for c in codes)
+
+
+def versions(db, activity_id):
+    with db.connection() as conn:
+        return [(e.version, e.action) for e in history.for_activity(conn, activity_id)]
+
+
+def test_create_edit_delete_and_restore_each_record_a_version(db, with_standard):
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry(ksb_ids=ksb_ids(db, with_standard, "K1")))
+    with db.transaction() as tx:
+        activity_store.update(tx, activity_id, entry(title="Pairing, longer"), expected_version=1)
+    with db.transaction() as tx:
+        activity_store.soft_delete(tx, activity_id)
+    with db.transaction() as tx:
+        activity_store.restore(tx, activity_id, expected_version=3)
+    assert versions(db, activity_id) == [
+        (4, "restored"),
+        (3, "deleted"),
+        (2, "updated"),
+        (1, "created"),
+    ]
+    with db.connection() as conn:
+        entries = {e.version: e for e in history.for_activity(conn, activity_id)}
+    assert entries[2].changes == {
+        "title": ["Pairing session", "Pairing, longer"],
+        "ksbs": [["K1"], []],
+    }
+    assert entries[3].changes == {"deleted": [False, True]}
+    assert entries[4].changes == {"deleted": [True, False]}
+    assert entries[1].snapshot["ksbs"] == [{"standard": "ST9999", "version": "1.0", "code": "K1"}]
+
+
+def test_a_change_and_its_history_roll_back_together(db):
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry())
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        activity_store.update(tx, activity_id, entry(title="Never saved"), expected_version=1)
+        raise RuntimeError("crash before commit")
+    assert versions(db, activity_id) == [(1, "created")]
+    with db.connection() as conn:
+        assert activity_store.get(conn, activity_id).title == "Pairing session"
+
+
+def test_restoring_an_earlier_version_makes_a_new_version_and_is_announced(db, with_standard):
+    k1, s1 = ksb_ids(db, with_standard, "K1", "S1")
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry(ksb_ids=(k1,), tags=("a", "b")))
+    with db.transaction() as tx:
+        activity_store.update(
+            tx,
+            activity_id,
+            entry(title="Rewritten", duration_minutes=30, ksb_ids=(s1,), tags=("c",)),
+            expected_version=1,
+        )
+    heard = []
+    db.add_listener(heard.extend)
+    with db.transaction() as tx:
+        result = activity_store.restore_version(tx, activity_id, 1, expected_version=2)
+    assert result.version == 3 and result.missing_ksbs == []
+    with db.connection() as conn:
+        restored = activity_store.get(conn, activity_id)
+        newest = history.for_activity(conn, activity_id)[0]
+    assert (restored.title, restored.duration_minutes, restored.ksb_codes, restored.tags) == (
+        "Pairing session",
+        90,
+        ["K1"],
+        ["a", "b"],
+    )
+    assert (newest.version, newest.action, newest.restored_from) == (3, "reverted", 1)
+    assert newest.changes["title"] == ["Rewritten", "Pairing session"]
+    assert [(c.kind, c.data["version"]) for c in heard] == [("activity_saved", 3)]
+    assert "restored to version 1" in heard[0].data["summary"]
+
+
+def test_restoring_a_version_checks_the_version_the_user_saw(db):
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry())
+    with db.transaction() as tx:
+        activity_store.update(tx, activity_id, entry(title="Newer"), expected_version=1)
+    with pytest.raises(activity_store.VersionConflict), db.transaction() as tx:
+        activity_store.restore_version(tx, activity_id, 1, expected_version=1)
+    with pytest.raises(history.VersionNotFound), db.transaction() as tx:
+        activity_store.restore_version(tx, activity_id, 9, expected_version=2)
+    assert versions(db, activity_id) == [(2, "updated"), (1, "created")]
+
+
+def test_restoring_a_deleted_activity_twice_is_a_conflict_not_a_second_restore(db):
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry())
+    with db.transaction() as tx:
+        activity_store.soft_delete(tx, activity_id)
+    with db.transaction() as tx:
+        activity_store.restore(tx, activity_id, expected_version=2)
+    with pytest.raises(activity_store.ActivityNotFound), db.transaction() as tx:
+        activity_store.restore(tx, activity_id, expected_version=2)
+
+
+def test_a_ksb_that_no_longer_exists_is_reported_when_restoring(db, with_standard):
+    (k1,) = ksb_ids(db, with_standard, "K1")
+    with db.transaction() as tx:
+        activity_id = activity_store.create(tx, entry(ksb_ids=(k1,)))
+    with db.transaction() as tx:
+        activity_store.update(tx, activity_id, entry(), expected_version=1)
+        standard_store.delete_ksb(tx, k1)
+    with db.transaction() as tx:
+        result = activity_store.restore_version(tx, activity_id, 1, expected_version=2)
+    assert result.missing_ksbs == ["K1"]
+
+
+def test_deleted_page_lists_most_recently_deleted_first(db):
+    ids = []
+    for title in ("First", "Second", "Kept"):
+        with db.transaction() as tx:
+            ids.append(activity_store.create(tx, entry(title=title)))
+    for activity_id in ids[:2]:
+        with db.transaction() as tx:
+            activity_store.soft_delete(tx, activity_id)
+            # Deletions in the same second still come out newest first.
+            tx.execute(
+                "UPDATE activity SET deleted_at = ? WHERE id = ?",
+                (f"2026-11-27T10:00:0{activity_id}Z", activity_id),
+            )
+    with db.connection() as conn:
+        items, total = activity_store.deleted_page(conn)
+    assert total == 2
+    assert [a.title for a in items] == ["Second", "First"]
+
+
+def test_diff_ignores_the_order_of_ksbs_and_tags():
+    before = {
+        "title": "A",
+        "tags": ["x", "Y"],
+        "ksbs": [
+            {"standard": "S", "version": "1", "code": "K1"},
+            {"standard": "S", "version": "1", "code": "K2"},
+        ],
+    }
+    after = {"title": "A", "tags": ["Y", "x"], "ksbs": before["ksbs"][::-1]}
+    assert diff(before, after) == {}
+    assert diff(None, after) == {}
+    assert diff(before, {**after, "title": "B"}) == {"title": ["A", "B"]}
+
+
+def test_changes_are_described_the_way_the_form_shows_them():
+    lines = describe(
+        {
+            "duration_minutes": [90, 150],
+            "activity_date": ["2026-11-02", "2026-11-03"],
+            "activity_type": ["mentoring", "workshop"],
+            "ksbs": [["K1"], ["K1", "S2"]],
+            "notes": ["", "secret"],
+            "deleted": [False, True],
+        }
+    )
+    assert [(line.label, line.old, line.new) for line in lines] == [
+        ("Date", "2 Nov 2026", "3 Nov 2026"),
+        ("Duration (hours)", "1.5 hours", "2.5 hours"),
+        ("Activity type", "Mentoring", "Workshop"),
+        ("Notes", "(empty)", "secret"),
+        ("KSBs", "K1", "K1, S2"),
+    ]
+    assert [line.long for line in lines] == [False, False, False, True, False]
