@@ -32,10 +32,13 @@ class Change:
 
     ``kind`` is the event name (``activity_saved``); ``data`` is JSON-serialisable and carries
     what a window needs to update itself: ids, version and a short human ``summary``.
+    ``origin`` names the page that asked for the change, when it said (see
+    :meth:`Database.transaction`), so that window can leave its own changes unannounced.
     """
 
     kind: str
     data: dict[str, Any]
+    origin: str | None = None
 
 
 Listener = Callable[[list[Change]], None]
@@ -54,10 +57,11 @@ class Transaction:
 
     conn: sqlite3.Connection
     changes: list[Change] = field(default_factory=list)
+    origin: str | None = None
 
     def announce(self, kind: str, **data: Any) -> None:
         """Queue a change to be announced after a successful commit."""
-        self.changes.append(Change(kind, data))
+        self.changes.append(Change(kind, data, self.origin))
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -113,8 +117,13 @@ class Database:
             self._listeners.remove(listener)
 
     @contextlib.contextmanager
-    def transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[Transaction]:
+    def transaction(
+        self, conn: sqlite3.Connection | None = None, *, origin: str | None = None
+    ) -> Iterator[Transaction]:
         """Run a block as one write transaction; roll back everything if it raises.
+
+        ``origin`` (the id of the page that asked for this write, if known) is attached to every
+        change the block announces.
 
         Raises :class:`StorageError` (after rolling back) when SQLite cannot write: a full disk,
         a read-only file or folder, or a lock held too long by another process.
@@ -122,7 +131,7 @@ class Database:
         with self._write_lock, contextlib.ExitStack() as stack:
             if conn is None:
                 conn = stack.enter_context(self.connection())
-            tx = Transaction(conn)
+            tx = Transaction(conn, origin=origin)
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield tx
