@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, get_flashed_messages, request
+from flask import Blueprint, Response, current_app, g, request
 
 from otj_desktop.store.db import Change
 
