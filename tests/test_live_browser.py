@@ -187,13 +187,17 @@ def test_a_region_with_a_focused_or_changed_field_is_left_alone_until_it_is_free
     expect(page.get_by_test_id("activity-count")).to_have_text("1")
 
 
-def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server):
+def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server, monkeypatch):
     (page,) = open_pages(context, server, 1)
     refreshes = []
-    page.on(
-        "request",
-        lambda r: refreshes.append(r.url) if r.headers.get("x-otj-live") == "1" else None,
-    )
+    wsgi_app = server.app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ.get("HTTP_X_OTJ_LIVE") == "1":
+            refreshes.append(environ["PATH_INFO"])
+        return wsgi_app(environ, start_response)
+
+    monkeypatch.setattr(server.app, "wsgi_app", counting)
     db = server.app.extensions["otj"].db
     with db.transaction() as tx:
         for n in range(10):
@@ -204,6 +208,23 @@ def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server):
     time.sleep(0.3)
     assert 1 <= len(refreshes) <= 2
     expect(page.locator("#live-notice")).to_contain_text("and 9 more changes")
+
+
+def test_pages_showing_the_same_url_share_one_refetch(context, server, monkeypatch):
+    pages = open_pages(context, server, 4)
+    refreshes = []
+    wsgi_app = server.app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ.get("HTTP_X_OTJ_LIVE") == "1":
+            refreshes.append(environ["PATH_INFO"])
+        return wsgi_app(environ, start_response)
+
+    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    save(server.app, "Fetched once")
+    for page in pages:
+        expect(page.locator("#recent-activities")).to_contain_text("Fetched once")
+    assert refreshes == ["/"]
 
 
 # --- editing the same activity in two windows --------------------------------------------------

@@ -14,12 +14,20 @@
  * covered gets the events after it at once; any other page (an older run, a gap the buffer
  * no longer holds) is told to resync, i.e. to re-fetch what it shows.
  *
+ * One fetch for many pages: after an event, every page showing the same URL (8 dashboards)
+ * wants that URL re-rendered. Pages ask the worker, which fetches each URL once for all of
+ * them: a page joins a fetch in flight only if that fetch started after the worker had the
+ * page's newest event (so its response reflects it); otherwise a new fetch starts. 8 windows
+ * then cost the server one render and one connection, not 8 renders queued on ~5 connections.
+ *
  * Page -> worker: {type: "hello", since}   a page joins (again, after coming back from cache)
  *                 {type: "bye"}            the page is going away (pagehide)
  *                 {type: "reconnect"}      try now if not connected (the page went online)
+ *                 {type: "fetch", url, after, ticket}  re-render `url`, reflecting event `after`
  * Worker -> page: {type: "status", state, detail}
  *                 {type: "event", id, kind, data}
- *                 {type: "resync"}
+ *                 {type: "resync", id}
+ *                 {type: "fetched", ticket, status, html} (or {type: "fetched", ticket, error})
  */
 /* global importScripts, OTJLiveStream */
 "use strict";
@@ -35,6 +43,7 @@ var run = null; // the server run the buffer belongs to
 var bufferFrom = 0; // the buffer holds every event after this sequence number
 var lastSeq = 0;
 var buffer = []; // {type: "event", id, seq, kind, data}
+var fetches = {}; // url -> the newest fetch in flight: {run, seq, waiters: [[port, ticket]]}
 
 function split(id) {
   var at = (id || "").lastIndexOf("-");
@@ -96,13 +105,45 @@ var stream = new OTJLiveStream({
     run = at.run;
     buffer = [];
     bufferFrom = lastSeq = at.seq;
-    broadcast({ type: "resync" });
+    broadcast({ type: "resync", id: id });
   },
   onStatus: function (state, detail) {
     status = { type: "status", state: state, detail: detail };
     broadcast(status);
   },
 });
+
+function fetchFor(port, message) {
+  var after = split(message.after);
+  var current = fetches[message.url];
+  // Join only a fetch that started once the worker had the page's newest event.
+  if (current && current.run === after.run && current.seq >= after.seq) {
+    current.waiters.push([port, message.ticket]);
+    return;
+  }
+  var job = { run: run, seq: lastSeq, waiters: [[port, message.ticket]] };
+  fetches[message.url] = job;
+  fetch(message.url, {
+    headers: { "X-OTJ-Live": "1" },
+    credentials: "same-origin",
+    cache: "no-store",
+  })
+    .then(function (response) {
+      return response.text().then(function (html) {
+        return { type: "fetched", status: response.status, html: html };
+      });
+    })
+    .catch(function () {
+      return { type: "fetched", error: true };
+    })
+    .then(function (reply) {
+      if (fetches[message.url] === job) delete fetches[message.url];
+      job.waiters.forEach(function (waiter) {
+        reply.ticket = waiter[1];
+        waiter[0].postMessage(reply);
+      });
+    });
+}
 
 function fromPage(port, message) {
   if (!message) return;
@@ -115,6 +156,8 @@ function fromPage(port, message) {
     ports.delete(port);
   } else if (message.type === "reconnect") {
     stream.reconnectNow();
+  } else if (message.type === "fetch") {
+    fetchFor(port, message);
   }
 }
 

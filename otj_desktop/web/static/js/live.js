@@ -21,7 +21,8 @@
  *
  * What else it does:
  *  - one connection per browser profile: a SharedWorker (live-worker.js) holds the stream and
- *    relays it; where SharedWorker is missing (some webviews), the page opens its own stream;
+ *    relays it, and also does the re-fetches, once per URL for every page that shows it; where
+ *    SharedWorker is missing (some webviews), the page opens its own stream and fetches itself;
  *  - the status dot in the header (#live-status): connecting / connected / reconnecting /
  *    disconnected, with a tooltip and an accessible name;
  *  - an unobtrusive notice ("“Team retro” created in another window") in #live-notice, a polite
@@ -33,7 +34,7 @@
   "use strict";
 
   var WORKER_URL = "/static/js/live-worker.js";
-  var COALESCE_MS = 10; // events this close together share one re-fetch
+  var COALESCE_MS = 4; // events this close together share one re-fetch (later ones: the next)
   var NOTICE_MS = 8000;
   var RETRY_REFRESH_MS = 2000;
 
@@ -214,35 +215,52 @@
     dirty.clear();
     if (!ids.length) return;
     refreshing = true;
-    fetch(location.href, {
+    load(location.href).then(
+      function (reply) {
+        // A deleted item's page answers 404 with its regions saying so: swap those too.
+        if (reply.error || reply.status === 403 || reply.status >= 500) {
+          retry(ids);
+          return;
+        }
+        try {
+          swapRegions(reply.html, ids);
+        } catch (err) {
+          console.error("live sync could not update the page", err);
+        }
+        refreshing = false;
+        schedule(0);
+      },
+      function () {
+        retry(ids);
+      }
+    );
+  }
+
+  /** Server unreachable or busy: try the same regions again shortly. */
+  function retry(ids) {
+    ids.forEach(function (id) {
+      dirty.add(id);
+    });
+    refreshing = false;
+    schedule(RETRY_REFRESH_MS);
+  }
+
+  /** This page re-rendered, as {status, html} (or {error}): via the worker if there is one. */
+  function load(url) {
+    if (current && current.load) return current.load(url);
+    return directLoad(url);
+  }
+
+  function directLoad(url) {
+    return fetch(url, {
       headers: { "X-OTJ-Live": "1" },
       credentials: "same-origin",
       cache: "no-store",
-    })
-      .then(function (response) {
-        // A deleted item's page answers 404 with its regions saying so: swap those too.
-        if (response.status === 403 || response.status >= 500) throw new Error("not now");
-        return response.text();
-      })
-      .then(
-        function (html) {
-          try {
-            swapRegions(html, ids);
-          } catch (err) {
-            console.error("live sync could not update the page", err);
-          }
-          refreshing = false;
-          schedule(0);
-        },
-        function () {
-          // Server unreachable or busy: try the same regions again shortly.
-          ids.forEach(function (id) {
-            dirty.add(id);
-          });
-          refreshing = false;
-          schedule(RETRY_REFRESH_MS);
-        }
-      );
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        return { status: response.status, html: html };
+      });
+    });
   }
 
   function swapRegions(html, ids) {
@@ -368,8 +386,17 @@
     if (!message) return;
     if (message.type === "status") setStatus(message.state, message.detail);
     else if (message.type === "event") onEvent(message);
-    else if (message.type === "resync") onResync();
+    else if (message.type === "resync") {
+      if (message.id) live.lastId = message.id;
+      onResync();
+    } else if (message.type === "fetched" && waiting[message.ticket]) {
+      waiting[message.ticket](message);
+      delete waiting[message.ticket];
+    }
   }
+
+  var waiting = {}; // ticket -> resolve, for re-renders the worker fetches
+  var tickets = 0;
 
   // ---- transports ---------------------------------------------------------------------------
 
@@ -397,6 +424,21 @@
       },
       reconnect: function () {
         port.postMessage({ type: "reconnect" });
+      },
+      load: function (url) {
+        return new Promise(function (resolve) {
+          var ticket = ++tickets;
+          waiting[ticket] = resolve;
+          port.postMessage({ type: "fetch", url: url, after: resumeFrom(), ticket: ticket });
+          // Should the worker never answer (it died), fetch it ourselves.
+          setTimeout(function () {
+            if (!waiting[ticket]) return;
+            delete waiting[ticket];
+            directLoad(url).then(resolve, function () {
+              resolve({ error: true });
+            });
+          }, 10000);
+        });
       },
     };
     port.onmessage = function (m) {
