@@ -17,7 +17,13 @@ What it measures (all pages in ONE browser context, i.e. one profile sharing ~6 
 3. reference: the reference design's dashboard, emulated: on an activity event, reload the
    whole page 1.5 s later; the change counts as visible when the reloaded page has it.
 
-Prints median (p50), p95 and p99 in milliseconds for each.
+Prints median (p50), p95 and p99 in milliseconds for each. A short unreported run warms up
+the server, the browser and SQLite first.
+
+``--hold-connection`` keeps one extra SQLite connection open for the whole run. Without it
+every request closes the database's last connection, and SQLite checkpoints and removes the
+WAL on that close (about 20 ms per save here, competing with the re-renders that follow); the
+flag shows what the app would gain by holding a connection open (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -224,6 +230,9 @@ def main() -> int:
     parser.add_argument("--reference-saves", type=int, default=10)
     parser.add_argument("--gap-ms", type=int, default=150, help="pause between saves")
     parser.add_argument("--quick", action="store_true", help="20 saves, 50 events, 3 reloads")
+    parser.add_argument(
+        "--hold-connection", action="store_true", help="keep one SQLite connection open"
+    )
     args = parser.parse_args()
     if args.quick:
         args.saves, args.raw, args.reference_saves = 20, 50, 3
@@ -231,14 +240,21 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     server = make_server()
+    held = server.app.extensions["otj"].db.connect() if args.hold_connection else None
     print(f"# live sync benchmark: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    print(f"# saves per run {args.saves}, gap {args.gap_ms} ms; raw events {args.raw}\n")
+    print(
+        f"# saves per run {args.saves}, gap {args.gap_ms} ms; raw events {args.raw}"
+        + ("; one SQLite connection held open" if held else "")
+        + "\n"
+    )
     print("| measurement | samples | p50 ms | p95 ms | p99 ms | note |")
     print("|---|---|---|---|---|---|")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
             bench = Bench(browser, server)
+            bench.dom(shared=True, watchers=2, saves=15, gap_ms=args.gap_ms)  # warm-up
+            bench.raw(shared=True, count=20)
             for shared, name in ((True, "shared worker"), (False, "per-page EventSource")):
                 print(row(f"raw publish -> page, {name}", bench.raw(shared=shared, count=args.raw)))
             for watchers in (1, 4, 8):
@@ -258,6 +274,8 @@ def main() -> int:
             browser.close()
     finally:
         server.stop()
+        if held is not None:
+            held.close()
     return 0
 
 

@@ -171,3 +171,24 @@ def test_probe_says_whether_a_stream_would_be_accepted(client, app):
 def test_the_stream_needs_the_window_cookie(anonymous):
     assert anonymous.get("/events/stream").status_code == 403
     assert anonymous.get("/events/stream?probe=1").status_code == 403
+
+
+# --- the store behind it ---------------------------------------------------------------------
+
+
+def test_closing_a_request_connection_leaves_the_wal_alone_until_shutdown(tmp_path):
+    """Closing the last connection would checkpoint and delete the WAL under an exclusive lock,
+    stalling every window that re-reads a page right after a save."""
+    from otj_desktop.store.db import Database
+
+    db = Database(tmp_path / "held.sqlite3")
+    with db.transaction() as tx:
+        tx.execute("CREATE TABLE t (x)")
+        tx.execute("INSERT INTO t VALUES (1)")
+    wal = tmp_path / "held.sqlite3-wal"
+    assert wal.exists() and wal.stat().st_size > 0  # not folded in and removed on close
+    db.checkpoint_and_close()
+    assert not wal.exists() or wal.stat().st_size == 0
+    with db.connection() as conn:  # and it opens again afterwards
+        assert conn.execute("SELECT x FROM t").fetchone()[0] == 1
+    db.release()

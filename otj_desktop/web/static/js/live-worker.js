@@ -16,9 +16,10 @@
  *
  * One fetch for many pages: after an event, every page showing the same URL (8 dashboards)
  * wants that URL re-rendered. Pages ask the worker, which fetches each URL once for all of
- * them: a page joins a fetch in flight only if that fetch started after the worker had the
- * page's newest event (so its response reflects it); otherwise a new fetch starts. 8 windows
- * then cost the server one render and one connection, not 8 renders queued on ~5 connections.
+ * them: a page joins a fetch in flight, or takes a response fetched in the last few seconds,
+ * only if that fetch started after the worker had the page's newest event (so the response
+ * reflects it); otherwise a new fetch starts. 8 windows then cost the server one render and
+ * one connection, not 8 renders queued on ~5 connections.
  *
  * Page -> worker: {type: "hello", since}   a page joins (again, after coming back from cache)
  *                 {type: "bye"}            the page is going away (pagehide)
@@ -44,6 +45,8 @@ var bufferFrom = 0; // the buffer holds every event after this sequence number
 var lastSeq = 0;
 var buffer = []; // {type: "event", id, seq, kind, data}
 var fetches = {}; // url -> the newest fetch in flight: {run, seq, waiters: [[port, ticket]]}
+var fetched = {}; // url -> the newest completed fetch: {run, seq, reply, at}
+var REUSE_MS = 3000;
 
 function split(id) {
   var at = (id || "").lastIndexOf("-");
@@ -113,36 +116,63 @@ var stream = new OTJLiveStream({
   },
 });
 
+function answer(port, ticket, reply) {
+  port.postMessage({
+    type: "fetched",
+    ticket: ticket,
+    status: reply.status,
+    html: reply.html,
+    error: reply.error,
+  });
+}
+
+/** Does a fetch that started at (run, seq) reflect the page's newest event `after`? */
+function reflects(job, after) {
+  return job.run === after.run && job.seq >= after.seq;
+}
+
 function fetchFor(port, message) {
+  var url = message.url;
   var after = split(message.after);
-  var current = fetches[message.url];
-  // Join only a fetch that started once the worker had the page's newest event.
-  if (current && current.run === after.run && current.seq >= after.seq) {
+  var current = fetches[url];
+  if (current && reflects(current, after)) {
     current.waiters.push([port, message.ticket]);
     return;
   }
+  var done = fetched[url];
+  if (done && reflects(done, after) && Date.now() - done.at < REUSE_MS) {
+    answer(port, message.ticket, done.reply);
+    return;
+  }
   var job = { run: run, seq: lastSeq, waiters: [[port, message.ticket]] };
-  fetches[message.url] = job;
-  fetch(message.url, {
-    headers: { "X-OTJ-Live": "1" },
-    credentials: "same-origin",
-    cache: "no-store",
-  })
+  fetches[url] = job;
+  fetch(url, { headers: { "X-OTJ-Live": "1" }, credentials: "same-origin", cache: "no-store" })
     .then(function (response) {
       return response.text().then(function (html) {
-        return { type: "fetched", status: response.status, html: html };
+        return { status: response.status, html: html };
       });
     })
     .catch(function () {
-      return { type: "fetched", error: true };
+      return { error: true };
     })
     .then(function (reply) {
-      if (fetches[message.url] === job) delete fetches[message.url];
+      if (fetches[url] === job) delete fetches[url];
+      var kept = fetched[url];
+      if (!reply.error && !(kept && kept.run === job.run && kept.seq > job.seq)) {
+        fetched[url] = { run: job.run, seq: job.seq, reply: reply, at: Date.now() };
+      }
+      pruneFetched();
       job.waiters.forEach(function (waiter) {
-        reply.ticket = waiter[1];
-        waiter[0].postMessage(reply);
+        answer(waiter[0], waiter[1], reply);
       });
     });
+}
+
+function pruneFetched() {
+  var now = Date.now();
+  Object.keys(fetched).forEach(function (url) {
+    if (now - fetched[url].at >= REUSE_MS) delete fetched[url];
+  });
 }
 
 function fromPage(port, message) {
