@@ -45,6 +45,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     app.extensions["otj"].clock = lambda: TODAY
     yield app
     app.extensions["otj"].broker.close()
+    app.extensions["otj"].db.release()
 
 
 @pytest.fixture

@@ -1,4 +1,12 @@
-"""The activity log: list (with filters in the URL), CSV export, create, view, edit, delete."""
+"""The activity log: list (with filters in the URL), CSV export, create, view, edit, delete.
+
+Edits are guarded by the activity's version number: saving over a version that changed since
+the form was loaded (another window saved first) answers 409 with both versions side by side
+(``web/conflicts.py``) and the choice "keep mine" or "use theirs"; saving an activity another
+window deleted keeps everything typed and offers to save it as a new activity. Nothing is
+silently overwritten and nothing typed is lost. The pages mark their live regions
+(``data-live``), see ``static/js/live.js``.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Database
+from otj_desktop.web.conflicts import compare_versions
 from otj_desktop.web.context import get_conn, state, write
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -125,10 +134,19 @@ def create() -> Response | tuple[str, int]:
 
 
 @bp.get("/<int:activity_id>")
-def show(activity_id: int) -> str:
-    activity = _get_or_404(activity_id)
+def show(activity_id: int) -> str | tuple[str, int]:
+    try:
+        activity = activity_store.get(get_conn(), activity_id, include_deleted=True)
+    except activity_store.ActivityNotFound:
+        abort(404)
+    if activity.deleted_at:
+        # Still 404, but the page's live region says what happened (a window showing it
+        # when another deletes it swaps this in).
+        return render_template("activities/show.html", activity=activity, deleted=True), 404
     history = history_store.for_activity(get_conn(), activity_id)
-    return render_template("activities/show.html", activity=activity, history=history)
+    return render_template(
+        "activities/show.html", activity=activity, deleted=False, history=history
+    )
 
 
 @bp.get("/<int:activity_id>/edit")
@@ -139,7 +157,12 @@ def edit(activity_id: int) -> str:
 
 @bp.post("/<int:activity_id>/edit")
 def update(activity_id: int) -> Response | tuple[str, int]:
-    activity = _get_or_404(activity_id)
+    try:
+        activity = activity_store.get(get_conn(), activity_id, include_deleted=True)
+    except activity_store.ActivityNotFound:
+        abort(404)
+    if activity.deleted_at:
+        return _deleted_while_editing(activity)
     try:
         data = _validated_form()
     except InvalidActivity as invalid:
@@ -149,17 +172,18 @@ def update(activity_id: int) -> Response | tuple[str, int]:
         with write() as tx:
             activity_store.update(tx, activity_id, data, expected_version=expected or -1)
     except activity_store.VersionConflict as conflict:
-        return (
-            _form_page(values=request.form, activity=conflict.current, conflict=conflict.current),
-            409,
-        )
-    except activity_store.ActivityNotFound:
-        flash(
-            "That activity was deleted in another window, so your changes were not saved.", "error"
-        )
-        return redirect(url_for(".index"))
+        theirs = conflict.current
+        page = _form_page(values=request.form, activity=theirs, conflict=theirs, mine=data)
+        return page, 409
+    except activity_store.ActivityNotFound:  # deleted between the read above and the write
+        return _deleted_while_editing(activity)
     flash(f"Saved “{data.title}”.", "success")
     return redirect(url_for(".show", activity_id=activity_id))
+
+
+def _deleted_while_editing(activity: activity_store.Activity) -> tuple[str, int]:
+    """The form again, everything typed kept, offering to save it as a new activity."""
+    return _form_page(values=request.form, activity=activity, deleted=True), 409
 
 
 @bp.get("/<int:activity_id>/delete")
@@ -194,7 +218,9 @@ def _validated_form():
     )
 
 
-def _form_page(*, values, errors=None, activity=None, conflict=None) -> str:
+def _form_page(
+    *, values, errors=None, activity=None, conflict=None, mine=None, deleted=False
+) -> str:
     conn = get_conn()
     profile = profile_store.get(conn)
     ksbs = standard_store.ksbs(conn, profile.standard_id) if profile.standard_id else []
@@ -203,12 +229,15 @@ def _form_page(*, values, errors=None, activity=None, conflict=None) -> str:
         if hasattr(values, "getlist")
         else set(values.get("ksb_ids", []))
     )
+    comparison = compare_versions(conflict, mine, ksbs) if conflict and mine else []
     return render_template(
         "activities/form.html",
         values=values,
         errors=errors or {},
         activity=activity,
         conflict=conflict,
+        comparison=comparison,
+        deleted=deleted,
         ksbs=ksbs,
         chosen_ksbs=chosen,
         known_tags=tag_store.all_names(conn),

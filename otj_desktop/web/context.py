@@ -7,6 +7,7 @@ connection on first use and closes it when the request ends, as in Flask's tutor
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, request
 
 from otj_desktop.domain import dates
 from otj_desktop.store.db import Database, Transaction
@@ -51,9 +52,21 @@ def get_conn() -> sqlite3.Connection:
     return g.conn
 
 
+_ORIGIN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def request_origin() -> str | None:
+    """The id of the page that sent this request, if it said (live sync's ``live.js`` adds it
+    to every form it submits as ``_live_origin``, and to script requests as ``X-OTJ-Origin``).
+    """
+    origin = request.headers.get("X-OTJ-Origin") or request.form.get("_live_origin")
+    return origin if origin and _ORIGIN.fullmatch(origin) else None
+
+
 def write() -> AbstractContextManager[Transaction]:
-    """A write transaction on this request's connection; changes are announced after commit."""
-    return state().db.transaction(get_conn())
+    """A write transaction on this request's connection; changes are announced after commit,
+    labelled with the page that asked for them (:func:`request_origin`)."""
+    return state().db.transaction(get_conn(), origin=request_origin())
 
 
 def close_conn(_exc: BaseException | None = None) -> None:

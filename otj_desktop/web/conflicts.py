@@ -1,0 +1,79 @@
+"""The conflict page's side-by-side view: an activity as saved elsewhere and as typed here.
+
+Used when a save meets a newer version of the activity (another window saved first): the
+apprentice sees both versions field by field and chooses; nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, ActivityInput
+from otj_desktop.domain.activity_types import type_label
+from otj_desktop.domain.dates import uk_date
+from otj_desktop.store import activities as activity_store
+
+
+@dataclass(frozen=True)
+class ComparedField:
+    """One row of the conflict page: a field as saved in the other window and as typed here."""
+
+    label: str
+    theirs: str
+    mine: str
+
+    @property
+    def differs(self) -> bool:
+        return self.theirs != self.mine
+
+
+def compare_versions(
+    theirs: activity_store.Activity, mine: ActivityInput, ksbs: list
+) -> list[ComparedField]:
+    """Both versions of an activity, field by field, as the apprentice would read them."""
+    codes = {k.id: k.code for k in ksbs}
+
+    def times(start, end) -> str:
+        if not start:
+            return "—"
+        return start.strftime("%H:%M") + (f"–{end.strftime('%H:%M')}" if end else "")
+
+    def text(value: str) -> str:
+        return value or "—"
+
+    rows = [
+        ("Title", theirs.title, mine.title),
+        ("Date", uk_date(theirs.activity_date), uk_date(mine.activity_date)),
+        (
+            "Time",
+            times(theirs.start_time, theirs.end_time),
+            times(mine.start_time, mine.end_time),
+        ),
+        (
+            "Duration (hours)",
+            f"{theirs.duration_minutes / 60:g}",
+            f"{mine.duration_minutes / 60:g}",
+        ),
+        ("Activity type", type_label(theirs.activity_type), type_label(mine.activity_type)),
+        (
+            "KSBs",
+            ", ".join(theirs.ksb_codes) or "None",
+            ", ".join(codes.get(k, "?") for k in mine.ksb_ids) or "None",
+        ),
+        ("Tags", ", ".join(theirs.tags) or "None", ", ".join(mine.tags) or "None"),
+        ("Description", text(theirs.description), text(mine.description)),
+        ("Notes", text(theirs.notes), text(mine.notes)),
+        ("Delivered by / with", text(theirs.delivered_by), text(mine.delivered_by)),
+        ("Where", text(theirs.location), text(mine.location)),
+        (
+            "Paid hours",
+            HOURS_BASIS.get(theirs.hours_basis, theirs.hours_basis),
+            HOURS_BASIS.get(mine.hours_basis, mine.hours_basis),
+        ),
+        (
+            "Evidence quality",
+            EVIDENCE_QUALITY.get(theirs.evidence_quality, theirs.evidence_quality),
+            EVIDENCE_QUALITY.get(mine.evidence_quality, mine.evidence_quality),
+        ),
+    ]
+    return [ComparedField(*row) for row in rows]
