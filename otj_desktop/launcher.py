@@ -1,9 +1,13 @@
 """Start-up and shut-down, in order.
 
-Start: check the data folder -> log to a file -> open and migrate the database -> build the app
--> start the server on a free loopback port -> print the launch URL -> (windows, or wait).
-Stop (Ctrl+C, SIGTERM, or the last window closing): end the event streams -> stop the server ->
-checkpoint the database -> exit 0.
+Start: check the data folder -> log to a file -> claim the data folder (or hand over to the app
+already running on it, and exit 0) -> open and migrate the database -> build the app -> start
+the server on a free loopback port -> publish the single-instance secret -> print the launch
+URL -> the user interface: native windows; the system browser when no GUI is available; or
+nothing with ``--headless``.
+Stop (the last window closing, File → Quit, Ctrl+C, SIGTERM): close the windows (which ends
+their event streams) and remember them -> stop the server (any stream left is ended first) ->
+checkpoint the database -> withdraw the secret and release the data folder -> exit 0.
 
 Anything the user can get wrong (a busy port, an unusable data folder, a database from a newer
 release) is reported as one sentence on stderr with exit status 2, never as a traceback.
@@ -22,7 +26,8 @@ import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
-from otj_desktop import APP_NAME, __version__, paths
+from otj_desktop import APP_NAME, __version__, gui_probe, paths
+from otj_desktop.instance import NoAnswer, SingleInstance, ask_running_app
 from otj_desktop.server import AppServer, PortInUse
 from otj_desktop.store.db import StorageError
 
@@ -57,10 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data_dir, explicit = paths.resolve_data_dir(args.data_dir)
         paths.prepare_data_dir(data_dir)
-        setup_logging(paths.log_dir(data_dir, explicit))
+        log_file = setup_logging(paths.log_dir(data_dir, explicit))
+        instance = SingleInstance(data_dir)
+        if not instance.claim():
+            return hand_over_to_running_app(data_dir, headless=args.headless)
         app = _build_app(data_dir)
+        app.config.update(LOG_FILE=str(log_file), INSTANCE_SECRET=instance.secret)
         server = AppServer(app, port=args.port)
         base_url = server.start()
+        instance.publish(server.port)
     except (paths.DataDirError, StorageError, PortInUse) as exc:
         print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -72,10 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{APP_NAME} is running at {launch_url}", flush=True)
     log.info("Started %s %s with data in %s", APP_NAME, __version__, data_dir)
 
-    if not args.headless:
-        webbrowser.open(launch_url)
-    stop.wait()
-    shutdown(server, state)
+    show_user_interface(app, server, stop, headless=args.headless)
+    shutdown(server, state, instance)
     return EXIT_OK
 
 
@@ -85,10 +93,111 @@ def _build_app(data_dir: Path):
     return create_app({"DATA_DIR": data_dir})
 
 
-def shutdown(server: AppServer, state) -> None:
-    """Stop serving and leave the database tidy."""
+def hand_over_to_running_app(data_dir: Path, *, headless: bool) -> int:
+    """Another launch holds this data folder: ask it for a window (or its address), exit 0."""
+    try:
+        answer = ask_running_app(data_dir, want_window=not headless)
+    except NoAnswer as exc:
+        print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if answer.opened:
+        print(f"{APP_NAME} is already running; it opened a new window.", flush=True)
+    else:
+        print(f"{APP_NAME} is already running at {answer.launch_url}", flush=True)
+        if not headless and gui_probe.can_open_browser():
+            webbrowser.open(answer.launch_url)
+    return EXIT_OK
+
+
+def show_user_interface(app, server: AppServer, stop: threading.Event, *, headless: bool) -> None:
+    """Native windows, else the system browser, else (``--headless``) nothing; returns when the
+    app should stop."""
+    if headless:
+        stop.wait()
+        return
+    gui_probe.prepare_environment()
+    problem = gui_probe.gui_problem()
+    if problem is None:
+        try:
+            run_windows(app, server, stop)
+            return
+        except GuiUnavailable as exc:
+            problem = str(exc)
+    fall_back_to_browser(app, server, problem)
+    stop.wait()
+
+
+class GuiUnavailable(Exception):
+    """The window backend failed to start; the message says why."""
+
+
+def run_windows(app, server: AppServer, stop: threading.Event) -> None:
+    """The app's own windows, until the last one closes, File → Quit, or a signal."""
+    from otj_desktop import menus, test_control, windows
+    from otj_desktop.web.context import DesktopBridge
+    from otj_desktop.web.security import launch_path
+
+    state = app.extensions["otj"]
+    shell = windows.DesktopShell(
+        base_url=server.base_url, launch_path=lambda path: launch_path(state.launch_tokens, path)
+    )
+    menu = menus.build_menu(
+        menus.MenuCommands(shell, state.db, state.data_dir),
+        shortcut_hints=windows.gui_backend() == "qt",
+    )
+    watcher = threading.Thread(target=_quit_when_stopped, args=(stop, shell), daemon=True)
+    watcher.start()
+    test_control.start_if_requested(shell, server)
+    state.desktop = shell.bridge()
+    try:
+        open_at_quit = shell.run(windows.load_window_state(state.db), menu)
+    except Exception as exc:
+        if type(exc).__name__ != "WebViewException":
+            raise
+        raise GuiUnavailable(f"the window backend did not start ({exc})") from exc
+    finally:
+        state.desktop = DesktopBridge()  # pages can no longer ask for windows
+        stop.set()  # lets the watcher finish
+    try:
+        windows.save_window_state(state.db, open_at_quit)
+    except StorageError:
+        log.warning("Could not remember the open windows", exc_info=True)
+
+
+def _quit_when_stopped(stop: threading.Event, shell) -> None:
+    stop.wait()
+    shell.quit()
+
+
+def fall_back_to_browser(app, server: AppServer, problem: str) -> None:
+    """No windows here: say so in one sentence and use the system browser instead."""
+    from otj_desktop.web.security import launch_path
+
+    url = server.base_url + launch_path(app.extensions["otj"].launch_tokens)
+    if gui_probe.can_open_browser():
+        print(
+            f"{APP_NAME} cannot open its own window because {problem}; "
+            "opening it in your web browser instead.",
+            file=sys.stderr,
+            flush=True,
+        )
+        webbrowser.open(url)
+    else:
+        print(
+            f"{APP_NAME} cannot open its own window because {problem}; "
+            f"open {url} in a web browser on this computer.",
+            file=sys.stderr,
+            flush=True,
+        )
+    log.warning("No app window: %s", problem)
+
+
+def shutdown(server: AppServer, state, instance: SingleInstance | None = None) -> None:
+    """Stop serving, leave the database tidy, then let the next launch have the data folder."""
     server.stop()
     state.db.checkpoint_and_close()
+    if instance is not None:
+        instance.release()
     log.info("Stopped cleanly")
 
 
@@ -101,13 +210,15 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def setup_logging(folder: Path) -> None:
-    """Log to a rotating file (1 MB x 3) in ``folder``."""
+def setup_logging(folder: Path) -> Path:
+    """Log to a rotating file (1 MB x 3) in ``folder``; returns the file's path."""
     folder.mkdir(parents=True, exist_ok=True)
+    log_file = folder / "otj-desktop.log"
     handler = logging.handlers.RotatingFileHandler(
-        folder / "otj-desktop.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(handler)
+    return log_file

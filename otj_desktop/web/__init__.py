@@ -77,9 +77,9 @@ def _setup_templates(app: Flask) -> None:
 
 
 def _setup_blueprints(app: Flask) -> None:
-    from otj_desktop.web import activities, dashboard, events, profile, standards
+    from otj_desktop.web import activities, dashboard, events, profile, shell, standards
 
-    for module in (dashboard, activities, standards, profile, events):
+    for module in (dashboard, activities, standards, profile, events, shell):
         app.register_blueprint(module.bp)
 
 
