@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import time
@@ -38,6 +39,8 @@ SECRET_NAME = "instance.json"  # noqa: S105 - the name of the file, not a secret
 ENDPOINT = "/shell/instance/open-window"
 ANSWER_WAIT_SECONDS = 10.0
 _RETRY_SECONDS = 0.2
+
+log = logging.getLogger(__name__)
 
 # Loopback only: never send the secret through a proxy from the environment.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -73,15 +76,24 @@ class SingleInstance:
         return True
 
     def publish(self, port: int) -> None:
-        """Write the port and secret for later launches (0600, atomically)."""
+        """Write the port and secret for later launches (0600, atomically).
+
+        A failure (a full disk, say) is logged, not raised: the app still runs; a second
+        launch then cannot reach it and says so.
+        """
         record = {"pid": os.getpid(), "port": port, "secret": self.secret}
         tmp = self.secret_path.with_name(SECRET_NAME + ".tmp")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()  # a leftover might have looser permissions; O_CREAT would keep them
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle)
-        os.replace(tmp, self.secret_path)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()  # a leftover might have looser permissions; O_CREAT would keep them
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(record, handle)
+            os.replace(tmp, self.secret_path)
+        except OSError:
+            log.warning(
+                "Could not write %s; a second launch cannot reach this one", tmp, exc_info=True
+            )
 
     def release(self) -> None:
         """Withdraw the secret file and drop the lock (at the very end of shut-down)."""

@@ -133,6 +133,8 @@ class GuiUnavailable(Exception):
 
 def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     """The app's own windows, until the last one closes, File → Quit, or a signal."""
+    from webview.errors import WebViewException
+
     from otj_desktop import menus, test_control, windows
     from otj_desktop.web.context import DesktopBridge
     from otj_desktop.web.security import launch_path
@@ -151,9 +153,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     state.desktop = shell.bridge()
     try:
         open_at_quit = shell.run(windows.load_window_state(state.db), menu)
-    except Exception as exc:
-        if type(exc).__name__ != "WebViewException":
-            raise
+    except WebViewException as exc:  # e.g. no Qt bindings: pywebview raises after logging
         raise GuiUnavailable(f"the window backend did not start ({exc})") from exc
     finally:
         state.desktop = DesktopBridge()  # pages can no longer ask for windows

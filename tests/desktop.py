@@ -49,6 +49,13 @@ def require_gui() -> None:
 def xvfb_fixture() -> Iterator[str]:
     """A virtual X display (``:N``) for the whole test session."""
     require_gui()
+    with virtual_display() as display:
+        yield display
+
+
+@contextlib.contextmanager
+def virtual_display() -> Iterator[str]:
+    """Start Xvfb on a free display number (it picks one itself) and stop it afterwards."""
     read_end, write_end = os.pipe()
     proc = subprocess.Popen(
         [
@@ -68,12 +75,13 @@ def xvfb_fixture() -> Iterator[str]:
     os.close(write_end)
     with os.fdopen(read_end) as pipe:
         number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
+    try:
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def seed_standard(data_dir: Path) -> None:
