@@ -112,7 +112,7 @@ def hand_over_to_running_app(data_dir: Path, *, headless: bool) -> int:
 def show_user_interface(app, server: AppServer, stop: threading.Event, *, headless: bool) -> None:
     """Native windows, else the system browser, else (``--headless``) nothing; returns when the
     app should stop."""
-    if headless:
+    if headless or stop.is_set():  # stopped during start-up: nothing to show
         stop.wait()
         return
     gui_probe.prepare_environment()

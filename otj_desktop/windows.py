@@ -19,9 +19,11 @@ Facts this is built on (measured with pywebview 6.2.1 on Qt; see docs/architectu
   start reopens them, moved back onto a screen if a monitor has gone.
 * **Quitting** (the last window closed, File → Quit, SIGTERM, SIGINT) ends with
   ``webview.start`` returning on the main thread; the launcher then saves the window state and
-  stops the server in its clean order. Closing a window ends its event stream: Qt closes the
-  page's connections when the window goes (measured: the stream ends ~0.1 s later); GTK does
-  not, so there each window first loads ``about:blank`` and is destroyed after that.
+  stops the server in its clean order (which ends any stream still open). Closing a window ends
+  its event stream: Qt closes the page's connections when the window goes (measured: the
+  stream ends ~0.1 s later). GTK does not (measured), which is one more reason the shell asks
+  for Qt on Linux rather than pywebview's GTK-first default; were GTK ever used, each window
+  would have to load ``about:blank`` before being destroyed.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ CASCADE_STEP = 32
 MAX_RESTORED_WINDOWS = 8
 VISIBLE_MARGIN = (120, 40)  # this much of a restored window's top-left must be on a screen
 ICON = Path(__file__).parent / "web" / "static" / "img" / "icon-32.png"
-_BLANK_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,6 @@ class _Record:
     opened_at: float
     loaded_at: float | None = None
     active_at: float = 0.0
-    blanked: bool = False
 
     def saved(self) -> SavedWindow:
         return SavedWindow(self.path, self.geometry)
@@ -329,8 +329,9 @@ class DesktopShell:
         webview.settings["ALLOW_DOWNLOADS"] = True
         self._learn_screens(webview)
         first = list(restore)[:MAX_RESTORED_WINDOWS] or [SavedWindow("/", Geometry())]
-        for saved in first:
-            self.open_window(saved.path, saved.geometry)
+        opened = [self.open_window(saved.path, saved.geometry) for saved in first]
+        if not any(opened):
+            return []  # asked to quit before the GUI started
         self._sigint_handler = signal.getsignal(signal.SIGINT)
         webview.start(
             self.started.set,
@@ -422,12 +423,12 @@ class DesktopShell:
             if record and not record.geometry.maximized:  # keep the size to restore to
                 record.geometry = replace(record.geometry, **changes)
 
-    def _on_closing(self, window: Any) -> bool | None:
-        """GUI thread, synchronous: returning False keeps the window open."""
+    def _on_closing(self, window: Any) -> None:
+        """GUI thread, synchronous: note the final geometry, and whether this is the quit."""
         with self._lock:
             record = self._records.get(window.uid)
             if record is None:
-                return None
+                return
             if self._qt is not None:
                 record.geometry = self._qt.read_geometry(window, record.geometry)
             if self._at_quit is None and len(self._records) == 1:
@@ -435,11 +436,6 @@ class DesktopShell:
                 # to reopen next time.
                 self._at_quit = [record]
                 self._quitting = True
-            must_blank = self._blank_before_closing() and not record.blanked
-        if must_blank:
-            threading.Thread(target=self._close, args=(record,), daemon=True).start()
-            return False
-        return None
 
     def _on_closed(self, window: Any) -> None:
         with self._lock:
@@ -449,19 +445,10 @@ class DesktopShell:
 
     # -- closing -------------------------------------------------------------------------------
 
-    def _blank_before_closing(self) -> bool:
-        # GTK keeps a destroyed window's connections (and so its event stream) open.
-        return self.backend == "gtk"
-
     def _close(self, record: _Record) -> None:
-        """Close one window, ending its page (and event stream) first where that is needed."""
-        window = record.window
+        """Close one window (on Qt its page, and so its event stream, ends with it)."""
         try:
-            if self._blank_before_closing() and not record.blanked:
-                window.load_url("about:blank")
-                window.events.loaded.wait(_BLANK_WAIT_SECONDS)
-                record.blanked = True
-            window.destroy()
+            record.window.destroy()
         except Exception:  # a window that is already gone is closed enough
             log.debug("Closing a window failed", exc_info=True)
 

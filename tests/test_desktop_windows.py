@@ -391,3 +391,15 @@ def wait_until(check, timeout: float = 5.0):
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
     return value
+
+
+def test_a_signal_while_the_first_window_is_opening_still_exits_cleanly(xvfb, tmp_path):
+    data = tmp_path / "data"
+    seed_standard(data)
+    with desktop_app(tmp_path, xvfb, "--data-dir", str(data)) as app:
+        code, seconds = app.terminate(signal.SIGTERM)  # right after the launch URL line
+        assert code == 0, app.stderr()
+        assert seconds < 3
+        assert "Traceback" not in app.stderr()
+    assert opened_log(tmp_path) == []  # no fallback to the browser
+    assert not (data / "instance.json").exists()
