@@ -157,7 +157,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
         raise GuiUnavailable(f"the window backend did not start ({exc})") from exc
     finally:
         state.desktop = DesktopBridge()  # pages can no longer ask for windows
-        stop.set()  # lets the watcher finish
+    stop.set()  # the windows are gone: the app stops (and the watcher finishes)
     try:
         windows.save_window_state(state.db, open_at_quit)
     except StorageError:

@@ -264,3 +264,43 @@ def test_import_standard_from_a_file_makes_a_first_standard_the_apprentices(db, 
         import_standard_file(db, too_big)
     with pytest.raises(StandardFileError, match="Could not read"):
         import_standard_file(db, tmp_path / "missing.json")
+
+
+# -- the launcher's choice of user interface ---------------------------------------------------
+
+
+def test_a_window_backend_that_fails_to_start_leaves_the_app_serving_a_browser(
+    app, live_server, monkeypatch
+):
+    import threading
+
+    from webview.errors import WebViewException
+
+    from otj_desktop import launcher, windows
+
+    def no_gui(self, restore, menu):
+        raise WebViewException("You must have either QT or GTK installed")
+
+    monkeypatch.setattr(windows.DesktopShell, "run", no_gui)
+    monkeypatch.setattr(launcher.gui_probe, "gui_problem", lambda: None)
+    monkeypatch.setattr(launcher.gui_probe, "prepare_environment", lambda: None)
+    fallbacks: list[str] = []
+    monkeypatch.setattr(
+        launcher, "fall_back_to_browser", lambda app, server, problem: fallbacks.append(problem)
+    )
+    stop = threading.Event()
+    ui = threading.Thread(
+        target=launcher.show_user_interface,
+        args=(app, live_server, stop),
+        kwargs={"headless": False},
+    )
+    ui.start()
+    ui.join(0.5)
+    assert ui.is_alive()  # still serving, for the browser
+    assert fallbacks == [
+        "the window backend did not start (You must have either QT or GTK installed)"
+    ]
+    assert app.extensions["otj"].desktop.has_windows is False
+    stop.set()
+    ui.join(2)
+    assert not ui.is_alive()
