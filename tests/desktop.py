@@ -157,11 +157,12 @@ class DesktopApp:
         listener.settimeout(60)
         port = listener.getsockname()[1]
         self.stderr_path = tmp / f"app-stderr-{time.monotonic_ns()}.txt"
+        self._stderr_file = self.stderr_path.open("w")
         self.spawned_at = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "otj_desktop", *args],
             stdout=subprocess.PIPE,
-            stderr=self.stderr_path.open("w"),
+            stderr=self._stderr_file,
             text=True,
             env=gui_env(tmp, display, OTJ_DESKTOP_TEST_CONTROL=f"127.0.0.1:{port}", **env),
             cwd=tmp,
@@ -175,6 +176,7 @@ class DesktopApp:
             connection, _ = listener.accept()
         except BaseException:
             self.kill()
+            self._stderr_file.close()
             raise
         finally:
             listener.close()
@@ -254,8 +256,11 @@ class DesktopApp:
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
+            self._stream.close()
             self._socket.close()
         self.kill()
+        self.proc.stdout.close()
+        self._stderr_file.close()
 
 
 @contextlib.contextmanager
