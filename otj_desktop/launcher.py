@@ -19,9 +19,11 @@ import argparse
 import logging
 import logging.handlers
 import multiprocessing
+import os
 import signal
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     show_user_interface(app, server, stop, headless=args.headless)
     shutdown(server, state, instance)
+    leave_stuck_threads_behind()
     return EXIT_OK
 
 
@@ -199,6 +202,27 @@ def shutdown(server: AppServer, state, instance: SingleInstance | None = None) -
     if instance is not None:
         instance.release()
     log.info("Stopped cleanly")
+
+
+def leave_stuck_threads_behind(grace: float = 1.0) -> None:
+    """Exit now if a thread would keep the finished process alive.
+
+    pywebview runs window event handlers on non-daemon threads; one that was waiting for an
+    answer from the GUI when the GUI closed (``run_js`` as the app quits) waits forever, and
+    Python waits for it at exit (measured: about 1 start-and-quit race in 15). Everything that
+    matters is closed by now, so after a short grace period the process leaves without them.
+    """
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    if len(stuck) > 1:  # more than this (main) thread
+        log.info("Leaving %d stuck GUI threads behind", len(stuck) - 1)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

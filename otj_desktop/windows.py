@@ -243,7 +243,11 @@ class DesktopShell:
         record = _Record(window, path, geometry, opened_at=time.monotonic())
         with self._lock:
             self._records[window.uid] = record
+            quit_meanwhile = self._quitting  # quit() did not see this window: close it here
         self._watch(window)
+        if quit_meanwhile:
+            threading.Thread(target=self._close, args=(record,), daemon=True).start()
+            return False
         if window.events.loaded.is_set():  # it loaded before the handlers were attached
             threading.Thread(target=self._on_loaded, args=(window,), daemon=True).start()
         log.info("Opened a window at %s", path)
@@ -382,19 +386,21 @@ class DesktopShell:
         """After every page load: follow the page's title and remember where the window is."""
         now = time.monotonic()
         try:
-            title, path, origin = _page_facts(window)
-        except Exception:  # the window may have closed meanwhile
-            log.debug("Could not read the page's title", exc_info=True)
-            return
+            self._follow_page(window, now)
+        except Exception:  # the window (or the whole GUI) may be closing meanwhile
+            log.debug("Could not follow a page load", exc_info=True)
+
+    def _follow_page(self, window: Any, loaded_at: float) -> None:
+        title, path, origin = _page_facts(window)
         with self._lock:
             record = self._records.get(window.uid)
             if record is None:
                 return
-            record.loaded_at = record.loaded_at or now
-            record.active_at = now
-            if origin == self._origin and isinstance(path, str):
+            record.loaded_at = record.loaded_at or loaded_at
+            record.active_at = loaded_at
+            if origin == self._origin:
                 record.path = safe_next(path)
-        if isinstance(title, str) and title.strip():
+        if title.strip():
             window.set_title(title.strip())
         if self._qt is not None:
             self._qt.after_load(window)

@@ -81,16 +81,23 @@ def install(app_origin: str) -> None:
 def before_show(window: Any) -> None:
     """GUI thread, as each window is built."""
     global invoker
-    if invoker is None:
-        invoker = Invoker()
+    try:
+        if invoker is None:
+            invoker = Invoker()
+    except Exception:
+        log.warning("No GUI-thread invoker; some Qt improvements are off", exc_info=True)
     _follow_page_title(window.native)
 
 
 def after_load(window: Any) -> None:
     """Any thread: catch up on windows built before their ``before_show`` handler was added."""
     native = getattr(window, "native", None)
-    if native is not None and not getattr(native, "_otj_title_hooked", False) and invoker:
-        invoker.call(lambda: _follow_page_title(native))
+    if native is None or getattr(native, "_otj_title_hooked", False) or invoker is None:
+        return
+    try:
+        invoker.call(lambda: _follow_page_title(native), timeout=2.0)
+    except Exception:  # the GUI is shutting down
+        log.debug("Could not hook a window's title", exc_info=True)
 
 
 def read_geometry(window: Any, fallback: Geometry) -> Geometry:
