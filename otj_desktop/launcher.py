@@ -1,15 +1,17 @@
 """Start-up and shut-down, in order.
 
-Start: check the data folder -> log to a file -> check the database is intact -> open and
-migrate the database -> build the app -> the day's first backup -> start the server on a free
-loopback port -> print the launch URL -> (windows, or wait).
-Stop (Ctrl+C, SIGTERM, or the last window closing): end the event streams -> stop the server ->
-checkpoint the database -> exit 0.
+Start: check the data folder -> log to a file -> claim the data folder (or hand over to the app
+already running on it, and exit 0) -> check the database is intact -> open and migrate it ->
+build the app -> the day's first backup -> start the server on a free loopback port -> publish
+the single-instance secret -> print the launch URL -> the user interface (``desktop.py``):
+native windows; the system browser when no GUI is available; or nothing with ``--headless``.
+Stop (the last window closing, File → Quit, Ctrl+C, SIGTERM): close the windows (which ends
+their event streams) and remember them -> stop the server (any stream left is ended first) ->
+checkpoint the database -> withdraw the secret and release the data folder -> exit 0.
 
 Anything the user can get wrong (a busy port, an unusable data folder, a database from a newer
-release) is reported as one sentence on stderr with exit status 2, never as a traceback.
-A damaged database stops the start with exit status 3 and a message saying how to restore the
-newest good backup (``--restore-latest-backup``); the damaged file is never written to.
+release) is reported as one sentence on stderr with exit status 2, never as a traceback; a
+damaged database gives exit status 3 and the command that restores the newest good backup.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ import argparse
 import logging
 import logging.handlers
 import multiprocessing
-import shlex
+import os
 import signal
 import sys
 import threading
-import webbrowser
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from otj_desktop import APP_NAME, __version__, paths
+from otj_desktop import APP_NAME, __version__, paths, startup_checks
+from otj_desktop.desktop import hand_over_to_running_app, show_user_interface
+from otj_desktop.instance import SingleInstance
 from otj_desktop.server import AppServer, PortInUse
 from otj_desktop.store.db import StorageError
 
@@ -76,15 +80,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data_dir, explicit = paths.resolve_data_dir(args.data_dir)
         paths.prepare_data_dir(data_dir)
-        setup_logging(paths.log_dir(data_dir, explicit))
-        damaged = _check_database(data_dir, args, explicit)
+        log_file = setup_logging(paths.log_dir(data_dir, explicit))
+        instance = SingleInstance(data_dir)
+        if not instance.claim():
+            return hand_over_to_running_app(data_dir, headless=args.headless)
+        damaged = startup_checks.check_database(data_dir, args, explicit)
         if damaged:
             print(f"{APP_NAME} could not start: {damaged}", file=sys.stderr)
             return EXIT_DAMAGED
         app = _build_app(data_dir)
-        _first_backup_of_the_day(app)
+        app.config.update(LOG_FILE=str(log_file), INSTANCE_SECRET=instance.secret)
+        startup_checks.first_backup_of_the_day(app)
         server = AppServer(app, port=args.port)
         base_url = server.start()
+        instance.publish(server.port)
     except (paths.DataDirError, StorageError, PortInUse) as exc:
         print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -96,10 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{APP_NAME} is running at {launch_url}", flush=True)
     log.info("Started %s %s with data in %s", APP_NAME, __version__, data_dir)
 
-    if not args.headless:
-        webbrowser.open(launch_url)
-    stop.wait()
-    shutdown(server, state)
+    show_user_interface(app, server, stop, headless=args.headless)
+    shutdown(server, state, instance)
+    leave_stuck_threads_behind()
     return EXIT_OK
 
 
@@ -109,80 +117,34 @@ def _build_app(data_dir: Path):
     return create_app({"DATA_DIR": data_dir})
 
 
-def _check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> str | None:
-    """``quick_check`` the database before anything opens it for writing.
-
-    Returns None when it is fine (or was just restored from a backup), else the sentence to
-    show. The damaged file is left exactly as it is unless ``--restore-latest-backup`` asks to
-    move it aside.
-    """
-    from otj_desktop.store import integrity
-    from otj_desktop.store.migrate import latest_version
-    from otj_desktop.web import DATABASE_NAME
-    from otj_desktop.web.backups import BACKUP_FOLDER
-
-    db_path = data_dir / DATABASE_NAME
-    report = integrity.check(db_path)
-    if report.ok:
-        if args.restore_latest_backup:
-            print("The database is not damaged, so no backup was restored.", file=sys.stderr)
-        return None
-    log.error("Database %s failed its integrity check: %s", db_path, report.problem)
-    backup = integrity.newest_good_backup(data_dir / BACKUP_FOLDER, max_schema=latest_version())
-    if backup is None:
-        return (
-            f"The database {db_path} is damaged ({report.problem}) and there is no good backup "
-            "to restore; the file was left untouched."
-        )
-    when = backup.taken_at.astimezone().strftime("%d %b %Y %H:%M")
-    if not args.restore_latest_backup:
-        command = _restore_command(data_dir if explicit else None)
-        return (
-            f"The database {db_path} is damaged ({report.problem}); it was left untouched. "
-            f"To move it aside and restore the newest good backup (from {when}), run: {command}"
-        )
-    recovery = integrity.recover(db_path, backup)
-    print(
-        f"Restored the backup from {when}; the damaged database was moved to "
-        f"{recovery.damaged_moved_to}.",
-        file=sys.stderr,
-    )
-    log.warning("Restored %s; damaged files moved to %s", backup.name, recovery.damaged_moved_to)
-    return None
-
-
-def _restore_command(data_dir: Path | None) -> str:
-    """The command line that restarts this app with ``--restore-latest-backup``."""
-    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    if program in ("__main__.py", "-m", "") or program.endswith(".py"):
-        command = [sys.executable, "-m", "otj_desktop"]
-    else:
-        command = [sys.argv[0]]
-    command.append("--restore-latest-backup")
-    if data_dir is not None:
-        command += ["--data-dir", str(data_dir)]
-    return shlex.join(command)
-
-
-def _first_backup_of_the_day(app) -> None:
-    """Back up at start when the newest backup is over a day old. A failure is reported (here
-    and on the Backups page) but does not stop the app: the data itself is intact."""
-    from otj_desktop.web.backups import service
-
-    backups = service(app)
-    result = backups.create_daily_if_due()
-    if result is not None:
-        log.info("Daily backup %s", result.info.name)
-    if backups.last_problem:
-        log.warning("%s", backups.last_problem)
-        print(f"{APP_NAME}: {backups.last_problem}", file=sys.stderr)
-
-
-def shutdown(server: AppServer, state) -> None:
-    """Stop serving and leave the database tidy."""
+def shutdown(server: AppServer, state, instance: SingleInstance | None = None) -> None:
+    """Stop serving, leave the database tidy, then let the next launch have the data folder."""
     server.stop()
     state.db.checkpoint_and_close()
+    if instance is not None:
+        instance.release()
     log.info("Stopped cleanly")
+
+
+def leave_stuck_threads_behind(grace: float = 1.0) -> None:
+    """Exit now if a thread would keep the finished process alive.
+
+    pywebview runs window event handlers on non-daemon threads; one that was waiting for an
+    answer from the GUI when the GUI closed (``run_js`` as the app quits) waits forever, and
+    Python waits for it at exit (measured: about 1 start-and-quit race in 15). Everything that
+    matters is closed by now, so after a short grace period the process leaves without them.
+    """
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon]
+    if len(stuck) > 1:  # more than this (main) thread
+        log.info("Leaving %d stuck GUI threads behind", len(stuck) - 1)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -194,13 +156,15 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def setup_logging(folder: Path) -> None:
-    """Log to a rotating file (1 MB x 3) in ``folder``."""
+def setup_logging(folder: Path) -> Path:
+    """Log to a rotating file (1 MB x 3) in ``folder``; returns the file's path."""
     folder.mkdir(parents=True, exist_ok=True)
+    log_file = folder / "otj-desktop.log"
     handler = logging.handlers.RotatingFileHandler(
-        folder / "otj-desktop.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(handler)
+    return log_file

@@ -54,6 +54,7 @@ MAIN_PAGES: tuple[str, ...] = (
     "/tags",
     "/activities/deleted",
     "/backups",
+    "/about",
     "/standard",
     "/profile",
     "/setup",

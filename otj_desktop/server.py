@@ -54,6 +54,12 @@ class AppServer:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def busy_threads(self) -> int:
+        """Worker threads serving a request (or holding an event stream) right now."""
+        server = self._server
+        return server.task_dispatcher.active_count if server is not None else 0
+
     def start(self) -> str:
         """Bind, start serving on a background thread, and return the base URL."""
         try:
@@ -96,4 +102,6 @@ class AppServer:
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("The server thread did not stop within %.1f s", timeout)
         log.info("Server stopped")

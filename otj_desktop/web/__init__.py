@@ -99,6 +99,7 @@ def _setup_blueprints(app: Flask) -> None:
         history,
         ksbs,
         profile,
+        shell,
         standards,
         tags,
     )
@@ -114,6 +115,7 @@ def _setup_blueprints(app: Flask) -> None:
         history,
         backups,
         archive,
+        shell,
     )
     for module in areas:
         app.register_blueprint(module.bp)

@@ -25,10 +25,12 @@ from otj_desktop.web.security import LaunchTokens
 
 @dataclass
 class DesktopBridge:
-    """What the desktop shell lets pages ask for. Without windows (``--headless``) it can do
-    nothing and says so: each callable returns False."""
+    """What the desktop shell lets pages ask for. Without windows (``--headless``, or the
+    system-browser fallback) it can do nothing and says so: each callable returns False, and
+    ``has_windows`` tells templates to leave out the window commands."""
 
     open_window: Callable[[str], bool] = lambda path: False
+    has_windows: bool = False
 
 
 @dataclass

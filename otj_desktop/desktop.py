@@ -1,0 +1,124 @@
+"""What the user sees once the server runs: native windows, or the system browser instead.
+
+``show_user_interface`` tries the app's own pywebview windows (after checking a display and the
+window backend exist, because Qt aborts the whole process without one), falls back to the
+system browser with one sentence saying why, and with ``--headless`` shows nothing.
+``hand_over_to_running_app`` is what a second launch does: ask the running app for a window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import webbrowser
+from pathlib import Path
+
+from otj_desktop import APP_NAME, gui_probe
+from otj_desktop.instance import NoAnswer, ask_running_app
+from otj_desktop.server import AppServer
+from otj_desktop.store.db import StorageError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+log = logging.getLogger("otj_desktop")
+
+
+def hand_over_to_running_app(data_dir: Path, *, headless: bool) -> int:
+    """Another launch holds this data folder: ask it for a window (or its address), exit 0."""
+    try:
+        answer = ask_running_app(data_dir, want_window=not headless)
+    except NoAnswer as exc:
+        print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if answer.opened:
+        print(f"{APP_NAME} is already running; it opened a new window.", flush=True)
+    else:
+        print(f"{APP_NAME} is already running at {answer.launch_url}", flush=True)
+        if not headless and gui_probe.can_open_browser():
+            webbrowser.open(answer.launch_url)
+    return EXIT_OK
+
+
+def show_user_interface(app, server: AppServer, stop: threading.Event, *, headless: bool) -> None:
+    """Native windows, else the system browser, else (``--headless``) nothing; returns when the
+    app should stop."""
+    if headless or stop.is_set():  # stopped during start-up: nothing to show
+        stop.wait()
+        return
+    gui_probe.prepare_environment()
+    problem = gui_probe.gui_problem()
+    if problem is None:
+        try:
+            run_windows(app, server, stop)
+            return
+        except GuiUnavailable as exc:
+            problem = str(exc)
+    fall_back_to_browser(app, server, problem)
+    stop.wait()
+
+
+class GuiUnavailable(Exception):
+    """The window backend failed to start; the message says why."""
+
+
+def run_windows(app, server: AppServer, stop: threading.Event) -> None:
+    """The app's own windows, until the last one closes, File → Quit, or a signal."""
+    from webview.errors import WebViewException
+
+    from otj_desktop import menus, test_control, windows
+    from otj_desktop.web.context import DesktopBridge
+    from otj_desktop.web.security import launch_path
+
+    state = app.extensions["otj"]
+    shell = windows.DesktopShell(
+        base_url=server.base_url, launch_path=lambda path: launch_path(state.launch_tokens, path)
+    )
+    menu = menus.build_menu(
+        menus.MenuCommands(shell, state.db, state.data_dir),
+        shortcut_hints=windows.gui_backend() == "qt",
+    )
+    watcher = threading.Thread(target=_quit_when_stopped, args=(stop, shell), daemon=True)
+    watcher.start()
+    test_control.start_if_requested(shell, server)
+    state.desktop = shell.bridge()
+    try:
+        open_at_quit = shell.run(windows.load_window_state(state.db), menu)
+    except WebViewException as exc:  # e.g. no Qt bindings: pywebview raises after logging
+        raise GuiUnavailable(f"the window backend did not start ({exc})") from exc
+    finally:
+        state.desktop = DesktopBridge()  # pages can no longer ask for windows
+    stop.set()  # the windows are gone: the app stops (and the watcher finishes)
+    try:
+        windows.save_window_state(state.db, open_at_quit)
+    except StorageError:
+        log.warning("Could not remember the open windows", exc_info=True)
+
+
+def _quit_when_stopped(stop: threading.Event, shell) -> None:
+    stop.wait()
+    shell.quit()
+
+
+def fall_back_to_browser(app, server: AppServer, problem: str) -> None:
+    """No windows here: say so in one sentence and use the system browser instead."""
+    from otj_desktop.web.security import launch_path
+
+    url = server.base_url + launch_path(app.extensions["otj"].launch_tokens)
+    if gui_probe.can_open_browser():
+        print(
+            f"{APP_NAME} cannot open its own window because {problem}; "
+            "opening it in your web browser instead.",
+            file=sys.stderr,
+            flush=True,
+        )
+        webbrowser.open(url)
+    else:
+        print(
+            f"{APP_NAME} cannot open its own window because {problem}; "
+            f"open {url} in a web browser on this computer.",
+            file=sys.stderr,
+            flush=True,
+        )
+    log.warning("No app window: %s", problem)

@@ -1,0 +1,205 @@
+"""The app's menus (File, View, Help) and what each item does.
+
+pywebview gives every window the same menu bar and runs each item's function on a new thread;
+an item does not know which window it was chosen in, so items act on the *active* window (the
+focused one, else the one used last). Items that need a file use the backend's file dialog.
+
+* **Import standard…** reads the official JSON file and imports it through the same path as
+  the Standard page's upload (``parse_standard`` + ``store.standards.add`` in one transaction,
+  so every window hears ``standard_saved``), then shows the result in the active window.
+* **Export CSV…** asks where to save and writes what ``GET /activities/export.csv`` returns,
+  fetched over loopback like any window would (its own launch URL, its own cookie).
+* **Open data folder** opens the folder in the system's file manager.
+
+``MenuAction`` has no shortcut parameter, so Ctrl+N / Cmd+N is handled by the page's script;
+on Qt the item's label shows the shortcut (text after a tab is drawn as the shortcut hint).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from otj_desktop import APP_NAME
+from otj_desktop.standards.importer import StandardFileError, parse_standard
+from otj_desktop.store import profile as profile_store
+from otj_desktop.store import standards as standard_store
+from otj_desktop.store.db import Database, StorageError
+from otj_desktop.windows import DesktopShell
+
+log = logging.getLogger(__name__)
+
+EXPORT_PATH = "/activities/export.csv"
+IMPORT_LIMIT = 5 * 1024 * 1024  # as the Standard page's upload: one standard is well under 1 MB
+VIEW_PAGES = (
+    ("Dashboard", "/"),
+    ("Activities", "/activities"),
+    ("Standard and KSBs", "/standard"),
+    ("Profile", "/profile"),
+)
+
+
+class MenuCommands:
+    """What the menu items do. Each method runs on its own thread (pywebview's choice)."""
+
+    def __init__(self, shell: DesktopShell, db: Database, data_dir: Path) -> None:
+        self.shell = shell
+        self.db = db
+        self.data_dir = data_dir
+
+    def new_window(self) -> None:
+        self.shell.open_window("/")
+
+    def show(self, path: str) -> Callable[[], None]:
+        return lambda: self.shell.show(path)
+
+    def about(self) -> None:
+        self.shell.open_window("/about")
+
+    def quit(self) -> None:
+        self.shell.quit()
+
+    def open_data_folder(self) -> None:
+        try:
+            open_in_file_manager(self.data_dir)
+        except OSError as exc:
+            self._tell("Open data folder", f"Could not open {self.data_dir}: {exc.strerror or exc}")
+
+    def import_standard(self) -> None:
+        window = self.shell.active_window()
+        if window is None:
+            return
+        import webview
+
+        chosen = window.create_file_dialog(
+            webview.FileDialog.OPEN,
+            directory=str(Path.home()),
+            file_types=("Standard JSON (*.json)", "All files (*.*)"),
+        )
+        if not chosen:
+            return
+        try:
+            first = import_standard_file(self.db, Path(chosen[0]))
+        except (StandardFileError, StorageError) as exc:
+            self._tell("Import standard", str(exc))
+            return
+        # A first standard goes on to the profile, as after the Setup page's import.
+        window.load_url(self.shell.base_url + ("/profile" if first else "/standard"))
+
+    def export_csv(self) -> None:
+        window = self.shell.active_window()
+        if window is None:
+            return
+        import webview
+
+        chosen = window.create_file_dialog(
+            webview.FileDialog.SAVE,
+            directory=str(Path.home()),
+            save_filename=f"otj-activities-{date.today().isoformat()}.csv",
+        )
+        if not chosen:
+            return
+        target = Path(chosen[0] if isinstance(chosen, list | tuple) else chosen)
+        try:
+            data = self.shell_fetch(EXPORT_PATH)
+        except urllib.error.HTTPError as exc:
+            message = (
+                "This version cannot export yet."
+                if exc.code == 404
+                else f"The export failed ({exc.code}); nothing was saved."
+            )
+            self._tell("Export CSV", message)
+            return
+        try:
+            write_file_atomically(target, data)
+        except OSError as exc:
+            self._tell("Export CSV", f"Could not save {target}: {exc.strerror or exc}")
+
+    def shell_fetch(self, path: str) -> bytes:
+        """GET ``path`` from the app as a window would (a fresh launch URL, its own cookie)."""
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        )
+        with opener.open(self.shell.base_url + self.shell.launch_path(path), timeout=30) as r:
+            return r.read()
+
+    def _tell(self, title: str, message: str) -> None:
+        log.info("%s: %s", title, message)
+        window = self.shell.active_window()
+        if window is not None:
+            window.create_confirmation_dialog(title, message)
+
+
+def build_menu(commands: MenuCommands, *, shortcut_hints: bool) -> list[Any]:
+    """The menu bar every window gets."""
+    from webview.menu import Menu, MenuAction, MenuSeparator
+
+    new_window = "New window\tCtrl+N" if shortcut_hints else "New window"
+    return [
+        Menu(
+            "File",
+            [
+                MenuAction(new_window, commands.new_window),
+                MenuSeparator(),
+                MenuAction("Export CSV…", commands.export_csv),
+                MenuAction("Import standard…", commands.import_standard),
+                MenuAction("Open data folder", commands.open_data_folder),
+                MenuSeparator(),
+                MenuAction("Quit", commands.quit),
+            ],
+        ),
+        Menu("View", [MenuAction(label, commands.show(path)) for label, path in VIEW_PAGES]),
+        Menu("Help", [MenuAction(f"About {APP_NAME}", commands.about)]),
+    ]
+
+
+def import_standard_file(db: Database, path: Path) -> bool:
+    """Import the standard in ``path``; True if it became the apprentice's first standard.
+
+    Raises :class:`StandardFileError` with a sentence for the user when the file will not do.
+    """
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(IMPORT_LIMIT + 1)
+    except OSError as exc:
+        raise StandardFileError(f"Could not read {path.name}: {exc.strerror or exc}.") from None
+    if len(raw) > IMPORT_LIMIT:
+        raise StandardFileError(f"{path.name} is too large to be a standard's JSON file.")
+    data = parse_standard(raw)
+    with db.transaction() as tx:
+        result = standard_store.add(tx, data)
+        first = not profile_store.get(tx.conn).is_set_up
+        if first:
+            profile_store.set_standard(tx, result.standard_id)
+    log.info("Imported %s v%s from the File menu", data.title, data.version)
+    return first
+
+
+def open_in_file_manager(folder: Path) -> None:
+    if sys.platform == "win32":
+        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - a folder, not a command
+    elif sys.platform == "darwin":
+        subprocess.Popen(["open", str(folder)])
+    else:
+        subprocess.Popen(
+            ["xdg-open", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def write_file_atomically(target: Path, data: bytes) -> None:
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)

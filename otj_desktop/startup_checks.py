@@ -1,0 +1,89 @@
+"""Checks at start that keep the data safe: integrity first, then the day's first backup.
+
+``check_database`` runs ``PRAGMA quick_check`` read-only before anything opens the database for
+writing. A damaged database stops the start with one sentence and the exact command that moves
+it aside and restores the newest good backup (``--restore-latest-backup``); the damaged file is
+never overwritten or deleted. ``first_backup_of_the_day`` backs up when the newest backup is over
+a day old.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+from otj_desktop import APP_NAME
+
+log = logging.getLogger("otj_desktop")
+
+
+def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> str | None:
+    """``quick_check`` the database before anything opens it for writing.
+
+    Returns None when it is fine (or was just restored from a backup), else the sentence to
+    show. The damaged file is left exactly as it is unless ``--restore-latest-backup`` asks to
+    move it aside.
+    """
+    from otj_desktop.store import integrity
+    from otj_desktop.store.migrate import latest_version
+    from otj_desktop.web import DATABASE_NAME
+    from otj_desktop.web.backups import BACKUP_FOLDER
+
+    db_path = data_dir / DATABASE_NAME
+    report = integrity.check(db_path)
+    if report.ok:
+        if args.restore_latest_backup:
+            print("The database is not damaged, so no backup was restored.", file=sys.stderr)
+        return None
+    log.error("Database %s failed its integrity check: %s", db_path, report.problem)
+    backup = integrity.newest_good_backup(data_dir / BACKUP_FOLDER, max_schema=latest_version())
+    if backup is None:
+        return (
+            f"The database {db_path} is damaged ({report.problem}) and there is no good backup "
+            "to restore; the file was left untouched."
+        )
+    when = backup.taken_at.astimezone().strftime("%d %b %Y %H:%M")
+    if not args.restore_latest_backup:
+        command = restore_command(data_dir if explicit else None)
+        return (
+            f"The database {db_path} is damaged ({report.problem}); it was left untouched. "
+            f"To move it aside and restore the newest good backup (from {when}), run: {command}"
+        )
+    recovery = integrity.recover(db_path, backup)
+    print(
+        f"Restored the backup from {when}; the damaged database was moved to "
+        f"{recovery.damaged_moved_to}.",
+        file=sys.stderr,
+    )
+    log.warning("Restored %s; damaged files moved to %s", backup.name, recovery.damaged_moved_to)
+    return None
+
+
+def restore_command(data_dir: Path | None) -> str:
+    """The command line that restarts this app with ``--restore-latest-backup``."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if program in ("__main__.py", "-m", "") or program.endswith(".py"):
+        command = [sys.executable, "-m", "otj_desktop"]
+    else:
+        command = [sys.argv[0]]
+    command.append("--restore-latest-backup")
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
+    return shlex.join(command)
+
+
+def first_backup_of_the_day(app) -> None:
+    """Back up at start when the newest backup is over a day old. A failure is reported (here
+    and on the Backups page) but does not stop the app: the data itself is intact."""
+    from otj_desktop.web.backups import service
+
+    backups = service(app)
+    result = backups.create_daily_if_due()
+    if result is not None:
+        log.info("Daily backup %s", result.info.name)
+    if backups.last_problem:
+        log.warning("%s", backups.last_problem)
+        print(f"{APP_NAME}: {backups.last_problem}", file=sys.stderr)
