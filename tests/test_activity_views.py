@@ -12,7 +12,7 @@ from tests.conftest import activity_form
 
 def ksb_id(app, code: str) -> int:
     with app.extensions["otj"].db.connection() as conn:
-        return conn.execute("SELECT id FROM ksb WHERE code = ?", (code,)).fetchone()[0]
+        return conn.execute("SELECT id FROM ksb WHERE code = ? ORDER BY id", (code,)).fetchone()[0]
 
 
 def live_count(app) -> int:
@@ -171,3 +171,58 @@ def test_dashboard_counts_hours_this_week_from_monday(client, app, with_standard
     assert 'data-testid="total-hours">3.5<' in page
     assert 'data-testid="week-hours">1.5<' in page
     assert 'data-testid="activity-count">2<' in page
+
+
+def test_links_left_on_another_standard_version_survive_an_edit(client, app, with_standard):
+    """After moving to v1.1, old K6 (removed in v1.1) stays linked; editing must not drop it."""
+    from otj_desktop.standards.importer import parse_standard
+    from otj_desktop.store import standards as standard_store
+    from tests.conftest import standard_json
+
+    old_k6 = ksb_id(app, "K6")
+    location = client.post("/activities/new", activity_form(ksb_ids=str(old_k6))).headers[
+        "Location"
+    ]
+    activity_id = int(location.rsplit("/", 1)[1])
+    db = app.extensions["otj"].db
+    with db.transaction() as tx:
+        newer = standard_store.add(
+            tx, parse_standard(standard_json("standard_st9999_v1_1.json"))
+        ).standard_id
+        mapping = standard_store.switch_version(tx, with_standard, newer)
+    assert old_k6 in {k.id for k in mapping.unmapped}
+
+    form_page = client.get(f"/activities/{activity_id}/edit").get_data(as_text=True)
+    assert "Linked in another version of your standard" in form_page
+    assert f'id="ksb-{old_k6}" name="ksb_ids" value="{old_k6}" checked' in form_page
+
+    kept = client.post(
+        f"/activities/{activity_id}/edit",
+        activity_form(title="Edited", version="1", ksb_ids=str(old_k6)),
+    )
+    assert kept.status_code == 302
+    with db.connection() as conn:
+        assert [k.id for k in activity_store.get(conn, activity_id).ksbs] == [old_k6]
+
+    dropped = client.post(
+        f"/activities/{activity_id}/edit", activity_form(title="Edited again", version="2")
+    )
+    assert dropped.status_code == 302
+    with db.connection() as conn:
+        assert activity_store.get(conn, activity_id).ksbs == []
+
+
+def test_a_new_activity_cannot_link_a_ksb_of_another_version(client, app, with_standard):
+    from otj_desktop.standards.importer import parse_standard
+    from otj_desktop.store import standards as standard_store
+    from tests.conftest import standard_json
+
+    with app.extensions["otj"].db.transaction() as tx:
+        newer = standard_store.add(
+            tx, parse_standard(standard_json("standard_st9999_v1_1.json"))
+        ).standard_id
+        standard_store.switch_version(tx, with_standard, newer)
+    old_ksb = ksb_id(app, "K6")  # the first K6 is the old version's
+    response = client.post("/activities/new", activity_form(ksb_ids=str(old_ksb)))
+    assert response.status_code == 422
+    assert live_count(app) == 0

@@ -164,7 +164,7 @@ def update(activity_id: int) -> Response | tuple[str, int]:
     if activity.deleted_at:
         return _deleted_while_editing(activity)
     try:
-        data = _validated_form()
+        data = _validated_form(activity)
     except InvalidActivity as invalid:
         return _form_page(values=request.form, errors=invalid.errors, activity=activity), 422
     expected = request.form.get("version", type=int)
@@ -207,14 +207,19 @@ def _get_or_404(activity_id: int) -> activity_store.Activity:
         abort(404)
 
 
-def _validated_form():
+def _validated_form(activity: activity_store.Activity | None = None):
+    """The submitted entry, checked. KSBs may come from the apprentice's standard or be ones the
+    activity already links to in another version (kept after a switch until re-linked)."""
     conn = get_conn()
     profile = profile_store.get(conn)
+    known = standard_store.ksb_ids(conn, profile.standard_id)
+    if activity is not None:
+        known |= {k.id for k in activity.ksbs}
     return validate_activity(
         request.form.to_dict(flat=True),
         request.form.getlist("ksb_ids"),
         today=state().clock(),
-        known_ksb_ids=standard_store.ksb_ids(conn, profile.standard_id),
+        known_ksb_ids=known,
     )
 
 
@@ -230,6 +235,10 @@ def _form_page(
         else set(values.get("ksb_ids", []))
     )
     comparison = compare_versions(conflict, mine, ksbs) if conflict and mine else []
+    current_ids = {k.id for k in ksbs}
+    # Links to KSBs of another version of the standard (left by a version switch): shown
+    # ticked so that saving keeps them unless the apprentice unticks them.
+    elsewhere = [k for k in (activity.ksbs if activity else []) if k.id not in current_ids]
     return render_template(
         "activities/form.html",
         values=values,
@@ -237,6 +246,7 @@ def _form_page(
         activity=activity,
         conflict=conflict,
         comparison=comparison,
+        other_version_ksbs=elsewhere,
         deleted=deleted,
         ksbs=ksbs,
         chosen_ksbs=chosen,
