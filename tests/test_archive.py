@@ -124,6 +124,9 @@ def test_the_manifest_says_what_the_file_holds(source):
         "deleted_activities": 1,
         "history": len(files["history.json"]["history"]),
         "breaks": 1,
+        "resource_links": 0,
+        "attachments": 0,
+        "attachment_files": 0,
     }
     assert set(manifest["files"]) == set(archive_store.DATA_FILES)
     first = files["activities.json"]["activities"][0]
