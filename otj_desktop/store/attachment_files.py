@@ -75,6 +75,18 @@ def attachments_folder(data_dir: Path) -> Path:
     return data_dir / "attachments"
 
 
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def lock_for(folder: Path) -> threading.RLock:
+    """The one lock of an attachments folder, shared by everything in this process that
+    writes or removes its files (uploads, purges, the sweep, backups)."""
+    key = os.path.normcase(os.path.abspath(folder))
+    with _locks_guard:
+        return _locks.setdefault(key, threading.RLock())
+
+
 def folder_of(conn: sqlite3.Connection) -> Path:
     """The attachments folder beside the database ``conn`` is open on (it always sits there)."""
     row = conn.execute("PRAGMA database_list").fetchone()
@@ -100,7 +112,7 @@ class AttachmentFiles:
         self.open_copies = data_dir / "cache" / "open"
         # Held from a file's rename until its row commits, and while removing unreferenced
         # files, so a file being attached is never taken for an orphan.
-        self.lock = threading.RLock()
+        self.lock = lock_for(self.folder)
 
     # -- reading --------------------------------------------------------------------------------
 

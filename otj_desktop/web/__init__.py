@@ -93,6 +93,8 @@ def _setup_blueprints(app: Flask) -> None:
     from otj_desktop.web import (
         activities,
         archive,
+        attachments,
+        purge,
         backups,
         dashboard,
         events,
@@ -116,6 +118,8 @@ def _setup_blueprints(app: Flask) -> None:
         backups,
         archive,
         shell,
+        attachments,
+        purge,
     )
     for module in areas:
         app.register_blueprint(module.bp)
