@@ -94,6 +94,7 @@ def _setup_blueprints(app: Flask) -> None:
         activities,
         archive,
         attachments,
+        evidence_pack,
         purge,
         backups,
         dashboard,
@@ -120,6 +121,7 @@ def _setup_blueprints(app: Flask) -> None:
         shell,
         attachments,
         purge,
+        evidence_pack,
     )
     for module in areas:
         app.register_blueprint(module.bp)
