@@ -42,8 +42,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from otj_desktop import APP_NAME
-from otj_desktop.store import settings as settings_store
 from otj_desktop.os_open import open_with_default_app, write_atomically
+from otj_desktop.store import settings as settings_store
 from otj_desktop.store.db import Database
 from otj_desktop.web.context import DesktopBridge
 from otj_desktop.web.security import safe_next

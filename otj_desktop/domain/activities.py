@@ -13,9 +13,9 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from otj_desktop.domain.activity_types import activity_type
 

@@ -155,7 +155,9 @@ def check_url(text: str) -> str:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise ValueError("That address is not valid; copy it from the browser's address bar.")
+        raise ValueError(
+            "That address is not valid; copy it from the browser's address bar."
+        ) from None
     if not parts.hostname or not text[len(scheme) :].startswith("://"):
         raise ValueError("Enter the full address, starting https:// (or http://).")
     if parts.username is not None or parts.password is not None:

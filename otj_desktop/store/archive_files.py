@@ -206,7 +206,9 @@ def check_files(
 
 def link_rows(tx: Transaction, activity_id: int, a: dict, *, keep_ids: bool, new: bool) -> None:
     """Write an imported activity's resource links and attachment rows."""
-    resource_link_store.replace(tx, activity_id, resource_link_store.from_dicts(a["resource_links"]))
+    resource_link_store.replace(
+        tx, activity_id, resource_link_store.from_dicts(a["resource_links"])
+    )
     if new:
         for item in a["attachments"]:
             attachment_rows.insert(
@@ -220,7 +222,9 @@ def link_rows(tx: Transaction, activity_id: int, a: dict, *, keep_ids: bool, new
         attachment_rows.replace_all(tx, activity_id, a["attachments"], file_exists=lambda _: True)
 
 
-def extract_files(source: bytes | IO[bytes] | Path, members: Iterable[str], files: AttachmentFiles) -> int:
+def extract_files(
+    source: bytes | IO[bytes] | Path, members: Iterable[str], files: AttachmentFiles
+) -> int:
     """Write the archive's attachment files (checked against their names) into the store.
 
     Returns how many were new. Raises ValueError when one does not match its checksum.

@@ -67,9 +67,7 @@ def remove(tx: Transaction, activity_id: int, attachment_id: int) -> str | None:
     if found is None or found.activity_id != activity_id:
         return None
     tx.execute("DELETE FROM attachment WHERE id = ?", (attachment_id,))
-    version = activity_store.record_file_change(
-        tx, activity_id, f"updated: “{found.name}” removed"
-    )
+    version = activity_store.record_file_change(tx, activity_id, f"updated: “{found.name}” removed")
     _announce(tx, activity_id, version, removed=[found.name])
     return found.name
 

@@ -54,4 +54,3 @@ def from_dicts(items: Iterable[Mapping[str, str]]) -> tuple[ResourceLink, ...]:
         )
         for item in items
     )
-

@@ -89,7 +89,9 @@ def files(app: Flask | None = None) -> AttachmentFiles:
 
 @bp.errorhandler(413)
 def too_large(_error: Exception) -> tuple[str, int]:
-    message = f"That upload was too large. {LIMITS_SENTENCE} (at most {MAX_FILES_PER_UPLOAD} at once)"
+    message = (
+        f"That upload was too large. {LIMITS_SENTENCE} (at most {MAX_FILES_PER_UPLOAD} at once)"
+    )
     activity_id = (request.view_args or {}).get("activity_id")
     if request.endpoint == "attachments.upload" and activity_id is not None:
         with contextlib.suppress(activity_store.ActivityNotFound):
@@ -156,9 +158,7 @@ def _check_files(uploads: list[FileStorage]) -> tuple[list[_Accepted], list[str]
     return accepted, errors
 
 
-def _keep_and_attach(
-    activity_id: int, accepted: list[_Accepted]
-) -> attachment_store.AttachResult:
+def _keep_and_attach(activity_id: int, accepted: list[_Accepted]) -> attachment_store.AttachResult:
     store = files()
     with store.lock:  # no sweep or purge may take a kept file for an orphan before its row
         try:
@@ -254,7 +254,9 @@ def open_file(activity_id: int, attachment_id: int) -> Response:
         flash(f"The file of “{found.name}” is missing, so it cannot be opened.", "error")
         return redirect(back)
     if not state().desktop.has_windows:
-        flash("Opening files with another program works in the OTJ Desktop app; use Download.", "info")
+        flash(
+            "Opening files with another program works in the OTJ Desktop app; use Download.", "info"
+        )
         return redirect(back)
     copy = store.copy_to_open(found.sha256, name_for_kind(found.name, kind))
     if not state().desktop.open_path(copy):

@@ -71,7 +71,10 @@ def save_pdf() -> Response:
     try:
         saved = bridge.save_file(facts["file_name"], data)
     except OSError as exc:
-        flash(f"The PDF could not be saved there ({exc.strerror or exc}). Nothing was written.", "error")
+        flash(
+            f"The PDF could not be saved there ({exc.strerror or exc}). Nothing was written.",
+            "error",
+        )
         return redirect(back)
     if saved:
         flash(f"Saved the evidence pack as {saved}.", "success")
@@ -135,7 +138,10 @@ def _download(data: bytes, name: str) -> Response:
     return Response(
         data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

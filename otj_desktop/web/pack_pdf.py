@@ -84,9 +84,7 @@ def render_pdf(
     def text(size: float, value: str, *, bold: bool = False, muted: bool = False, h: float = 0):
         pdf.set_font(FONT, "B" if bold else "", size)
         pdf.set_text_color(*(MUTED if muted else (0, 0, 0)))
-        pdf.multi_cell(
-            w, h or size * 0.5, printable(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        pdf.multi_cell(w, h or size * 0.5, printable(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
 
     text(18, "Evidence pack", bold=True, h=9)

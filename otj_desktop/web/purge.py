@@ -44,9 +44,11 @@ def purge_one(activity_id: int) -> Response:
 
 @bp.get("/empty")
 def confirm_empty() -> str:
-    count = get_conn().execute(
-        "SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL"
-    ).fetchone()[0]
+    count = (
+        get_conn()
+        .execute("SELECT count(*) FROM activity WHERE deleted_at IS NOT NULL")
+        .fetchone()[0]
+    )
     return render_template("activities/purge.html", activity=None, count=count)
 
 

@@ -29,9 +29,7 @@ def wants_more_rows(form: Mapping[str, str]) -> bool:
     return ADD_ROWS_BUTTON in form
 
 
-def with_links(
-    validate: Any, form: Mapping[str, str]
-) -> ActivityInput:
+def with_links(validate: Any, form: Mapping[str, str]) -> ActivityInput:
     """Run the activity's own checks (``validate()``) and the links' together, so a refused
     form lists every problem at once. Raises :class:`InvalidActivity`."""
     links, link_errors = parse_link_rows(form)
