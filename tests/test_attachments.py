@@ -387,6 +387,9 @@ def test_a_file_that_stops_arriving_leaves_no_temporary_file(app):
     class Broken(io.RawIOBase):
         sent = 0
 
+        def readable(self):
+            return True
+
         def readinto(self, buffer):
             if self.sent > 3:
                 raise OSError("connection reset")
@@ -395,7 +398,7 @@ def test_a_file_that_stops_arriving_leaves_no_temporary_file(app):
             return 4
 
     store = files_of(app)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="connection reset"):
         store.stage(io.BufferedReader(Broken()))
     with pytest.raises(FileTooLarge):
         store.stage(io.BytesIO(b"x" * 101), limit=100)

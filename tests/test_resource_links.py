@@ -76,9 +76,8 @@ def test_only_web_addresses_are_accepted(url):
     ],
 )
 def test_odd_or_unsafe_addresses_are_refused_with_a_reason(url):
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match=r"(address|Address|characters).*\.$"):
         check_url(url)
-    assert str(refused.value).endswith((".", "check it."))
 
 
 def test_a_good_address_is_kept_as_typed_with_its_scheme_in_lower_case():

@@ -406,12 +406,13 @@ class Backups:
             with self.db.connection() as conn:
                 current = _read_settings(conn, LOCAL_SETTINGS)
             kept = {key: current.get(key) for key in LOCAL_SETTINGS}
+            # Its attached files first: the safety backup below prunes, and may take the
+            # backup being restored (and files only it refers to) with it.
+            backup_files.restore_files_of(staged, self.folder, self.attachments)
             safety = self.create("before-restore", now=now)
             self._swap_in(staged)
             with self.db.transaction() as tx:
                 _write_settings(tx, kept)
-            with self.db.connection() as conn:
-                backup_files.restore_files(conn, self.folder, self.attachments)
         finally:
             _remove_database_files(staged)
         return RestoreResult(info, safety.info)

@@ -107,7 +107,13 @@ def prune_files(folder: Path, backups: list[Path]) -> int:
 
 
 def restore_files(conn: sqlite3.Connection, backups: Path, attachments: Path) -> list[str]:
-    """After a restore: bring back the files the restored data refers to, from the backups
+    """For a restore: bring back the files the restored data refers to, from the backups
     folder. Returns the hashes found in neither place."""
     with lock_for(attachments):
         return copy_files(referenced_hashes(conn), backups / FOLDER, attachments)
+
+
+def restore_files_of(database: Path, backups: Path, attachments: Path) -> list[str]:
+    """:func:`restore_files` for the data in the database file ``database``."""
+    with lock_for(attachments):
+        return copy_files(hashes_in(database), backups / FOLDER, attachments)
