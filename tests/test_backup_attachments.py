@@ -127,7 +127,9 @@ def test_a_backup_copied_to_another_folder_takes_its_files(database, files, back
         set_copy_folder(tx, elsewhere)
     result = backups.create("manual", now=NOW)
     assert result.copy_error is None and result.copied_to is not None
-    assert (elsewhere / "attachments" / sha(b"to the usb drive")).read_bytes() == b"to the usb drive"
+    assert (
+        elsewhere / "attachments" / sha(b"to the usb drive")
+    ).read_bytes() == b"to the usb drive"
 
 
 def test_the_backup_before_a_migration_keeps_files_too(tmp_path):

@@ -99,9 +99,7 @@ def confirm(token: str) -> Response:
         flash(f"{exc} The import was not started.", "error")
         return redirect(url_for(".preview", token=token))
     try:
-        archive_files.extract_files(
-            _parking() / f"{token}.zip", archive.attachment_files, files()
-        )
+        archive_files.extract_files(_parking() / f"{token}.zip", archive.attachment_files, files())
     except (OSError, ValueError) as exc:
         flash(
             f"The export's attached files could not be stored ({exc}); nothing was imported.",
