@@ -82,6 +82,17 @@ PINS: tuple[Pin, ...] = (
         ),
         files=("dist/chart.umd.min.js",),
     ),
+    # The evidence pack's PDF font (and the pack page's print font): DejaVu Sans covers
+    # accented Latin, Greek, Cyrillic, dashes, arrows and many symbols, so no name crashes it.
+    Pin(
+        short_name="dejavu",
+        npm_name="dejavu-fonts-ttf",
+        version="2.37.3",
+        integrity=(
+            "sha512-f1hd7jJbeQa1VWcw+K2KrTXS50zTMaHpVC4XIKJpNcDeYR5ajMtj/iLlQDYNvLOKamUB3ARVVCf79lNwNVztSQ=="
+        ),
+        files=("ttf/DejaVuSans.ttf", "ttf/DejaVuSans-Bold.ttf"),
+    ),
 )
 
 

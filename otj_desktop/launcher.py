@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_DAMAGED
         app = _build_app(data_dir)
         app.config.update(LOG_FILE=str(log_file), INSTANCE_SECRET=instance.secret)
+        startup_checks.sweep_attachments(app)
         startup_checks.first_backup_of_the_day(app)
         server = AppServer(app, port=args.port)
         base_url = server.start()

@@ -53,6 +53,8 @@ MAIN_PAGES: tuple[str, ...] = (
     "/ksbs",
     "/tags",
     "/activities/deleted",
+    "/activities/deleted/empty",
+    "/evidence-pack",
     "/backups",
     "/about",
     "/standard",

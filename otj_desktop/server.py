@@ -99,7 +99,13 @@ class AppServer:
         server.task_dispatcher.shutdown(timeout=timeout)
         # Close the listener, the trigger and any idle connections from inside the server's own
         # loop, which then finds nothing left to watch and returns at once.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            # The trigger already closed itself (waitress closes a dispatcher whose handler
+            # failed), so the loop cannot be woken: close what is left from here instead.
+            log.warning("Server trigger was already closed; closing connections directly")
+            wasyncore.close_all(server._map)
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():

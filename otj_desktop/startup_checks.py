@@ -4,7 +4,7 @@
 writing. A damaged database stops the start with one sentence and the exact command that moves
 it aside and restores the newest good backup (``--restore-latest-backup``); the damaged file is
 never overwritten or deleted. ``first_backup_of_the_day`` backs up when the newest backup is over
-a day old.
+a day old. ``sweep_attachments`` tidies the attachments folder after a crash.
 """
 
 from __future__ import annotations
@@ -87,3 +87,19 @@ def first_backup_of_the_day(app) -> None:
     if backups.last_problem:
         log.warning("%s", backups.last_problem)
         print(f"{APP_NAME}: {backups.last_problem}", file=sys.stderr)
+
+
+def sweep_attachments(app) -> None:
+    """Remove what a crash may have left in the attachments folder: temporary files of an
+    interrupted upload, and files no activity or history version refers to (see
+    ``store/attachment_files.py``). Before serving, so no upload is under way."""
+    from otj_desktop.web.attachments import files
+
+    with app.extensions["otj"].db.connection() as conn:
+        report = files(app).sweep(conn)
+    if report.temp_files_removed or report.unreferenced_removed:
+        log.info(
+            "Attachments tidied: %d temporary and %d unreferenced files removed",
+            report.temp_files_removed,
+            report.unreferenced_removed,
+        )

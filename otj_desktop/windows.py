@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from otj_desktop import APP_NAME
+from otj_desktop.os_open import open_with_default_app, write_atomically
 from otj_desktop.store import settings as settings_store
 from otj_desktop.store.db import Database
 from otj_desktop.web.context import DesktopBridge
@@ -214,7 +215,32 @@ class DesktopShell:
     # -- what pages and menus use --------------------------------------------------------------
 
     def bridge(self) -> DesktopBridge:
-        return DesktopBridge(open_window=self.open_window, has_windows=True)
+        return DesktopBridge(
+            open_window=self.open_window,
+            has_windows=True,
+            open_path=open_with_default_app,
+            save_file=self.save_file,
+        )
+
+    def save_file(self, suggested_name: str, data: bytes) -> str | None:
+        """Ask (native Save dialog of the active window) where to save ``data``; write it there.
+
+        Returns the path written, or None when there is no window or the dialog was cancelled.
+        Raises OSError when the file cannot be written.
+        """
+        window = self.active_window()
+        if window is None:
+            return None
+        import webview
+
+        chosen = window.create_file_dialog(
+            webview.FileDialog.SAVE, directory=str(Path.home()), save_filename=suggested_name
+        )
+        if not chosen:
+            return None
+        target = Path(chosen[0] if isinstance(chosen, list | tuple) else chosen)
+        write_atomically(target, data)
+        return str(target)
 
     def open_window(self, path: str = "/", geometry: Geometry | None = None) -> bool:
         """Open ``path`` in a new window (signed in through its own launch URL)."""

@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import zipfile
+from dataclasses import replace
 from datetime import date, time
 from typing import Any
 
@@ -101,6 +102,64 @@ def fill(db: Database) -> None:
         activity_store.restore(tx, ids[1], expected_version=2)
     with db.transaction() as tx:
         activity_store.restore_version(tx, ids[0], 1, expected_version=2)
+    add_evidence_files(db, ids[0])
+
+
+# An image, and a text file that only the history still lists (it was attached, then removed).
+EVIDENCE_FILES = {"scan.png": None, "old notes.md": "# Notes\n\nFirst draft – “quoted”\n"}
+
+
+def add_evidence_files(db: Database, activity_id: int) -> None:
+    """Resource links, an attached image, and a file that only the history refers to."""
+    from PIL import Image
+
+    from otj_desktop.domain.resource_links import ResourceLink
+    from otj_desktop.store import attachments as attachment_store
+    from otj_desktop.store.attachment_files import AttachmentFiles
+
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(png, "PNG")
+    contents = {"scan.png": png.getvalue(), "old notes.md": EVIDENCE_FILES["old notes.md"].encode()}
+    files = AttachmentFiles(db.path.parent)
+    with db.connection() as conn:
+        current = activity_store.get(conn, activity_id)
+        data, _missing = activity_store.input_from_snapshot(
+            conn, history_store_snapshot(conn, activity_id)
+        )
+    links = (
+        ResourceLink("capture", "Keep note", "https://keep.google.com/#NOTE/1", "google_keep"),
+        ResourceLink(
+            "engage",
+            "PR <review>",
+            "https://github.com/acme/widgets/pull/7",
+            "github",
+            "Asked for a “review”",
+        ),
+    )
+    with db.transaction() as tx:
+        activity_store.update(
+            tx, activity_id, replace(data, resource_links=links), expected_version=current.version
+        )
+    new = []
+    for name, data_bytes in contents.items():
+        staged = files.stage(io.BytesIO(data_bytes))
+        files.keep(staged)
+        kind = "image/png" if name.endswith(".png") else "text/markdown"
+        new.append(attachment_store.NewFile(staged.sha256, name, kind, staged.size))
+    with db.transaction() as tx:
+        attachment_store.attach(tx, activity_id, new)
+    with db.connection() as conn:
+        second = [
+            a for a in activity_store.get(conn, activity_id).attachments if a.name != "scan.png"
+        ]
+    with db.transaction() as tx:
+        attachment_store.remove(tx, activity_id, second[0].id)
+
+
+def history_store_snapshot(conn, activity_id: int):
+    from otj_desktop.store import history as history_store
+
+    return history_store.snapshot(conn, activity_id)
 
 
 DERIVED_TABLES = ("setting", *totals.EXPECTED)
@@ -128,9 +187,14 @@ def all_rows(db: Database, *, skip: tuple[str, ...] = DERIVED_TABLES) -> dict[st
 
 
 def unpack(data: bytes) -> dict[str, Any]:
-    """An export's files, parsed."""
+    """An export's files, parsed (attached files as their bytes)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: json.loads(archive.read(name)) for name in archive.namelist()}
+        return {
+            name: archive.read(name)
+            if name.startswith("attachments/")
+            else json.loads(archive.read(name))
+            for name in archive.namelist()
+        }
 
 
 def repack(files: dict[str, Any], *, fix_manifest: bool = True) -> bytes:

@@ -17,6 +17,8 @@ from otj_desktop.store import activities as activity_store
 from otj_desktop.store import archive as archive_store
 from otj_desktop.store import history as history_store
 from otj_desktop.store.archive import ArchiveError, apply_import, preview_import, read_archive
+from otj_desktop.store.archive_files import extract_files
+from otj_desktop.store.attachment_files import AttachmentFiles
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import latest_version, migrate
 from tests.archive_helpers import all_rows, export, fill, fingerprint, integrity_ok, repack, unpack
@@ -41,7 +43,9 @@ def fresh(tmp_path: Path, name: str = "target") -> Database:
 
 
 def import_into(db: Database, data: bytes) -> archive_store.ImportSummary:
+    """As the app imports: attached files into the store first, then the rows."""
     archive = read_archive(data)
+    extract_files(data, archive.attachment_files, AttachmentFiles(db.path.parent))
     with db.transaction() as tx:
         return apply_import(tx, archive)
 
@@ -124,8 +128,13 @@ def test_the_manifest_says_what_the_file_holds(source):
         "deleted_activities": 1,
         "history": len(files["history.json"]["history"]),
         "breaks": 1,
+        "resource_links": 2,
+        "attachments": 1,
+        "attachment_files": 2,
     }
-    assert set(manifest["files"]) == set(archive_store.DATA_FILES)
+    assert {n for n in manifest["files"] if not n.startswith("attachments/")} == set(
+        archive_store.DATA_FILES
+    )
     first = files["activities.json"]["activities"][0]
     assert first["ksbs"] == [
         {"standard": "ST9999", "version": "1.0", "code": "K1"},
@@ -205,7 +214,7 @@ def good_files(source: Database) -> dict:
 
 
 def mutate(files: dict, name: str, change) -> dict:
-    files = json.loads(json.dumps(files))
+    files = {k: v if isinstance(v, bytes) else json.loads(json.dumps(v)) for k, v in files.items()}
     change(files[name])
     return files
 

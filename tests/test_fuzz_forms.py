@@ -394,6 +394,7 @@ def test_fuzz_query_strings_on_list_pages(client, path, page):
             "/backups/now",
             "/backups/settings",
             "/data/import",
+            "/activities/1/attachments",
         ]
     ),
     body=st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode())),
@@ -439,3 +440,151 @@ def test_an_id_or_page_too_big_for_sqlite_is_not_found_not_a_crash(client):
     assert client.post(f"/activities/{2**63}/undelete", {"version": "1"}).status_code in (404, 405)
     assert client.get("/activities", query_string={"page": str(2**70)}).status_code == 200
     assert client.get("/activities/deleted", query_string={"page": str(2**70)}).status_code == 200
+
+
+# --- evidence files and the evidence pack (issue 8) ----------------------------------------------
+
+link_row_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "stage": st.one_of(
+            st.sampled_from(["capture", "organise", "review", "engage"]), hostile_text
+        ),
+        "source": st.one_of(st.sampled_from(["github", "website", "other"]), hostile_text),
+        "title": hostile_text,
+        "url": st.one_of(
+            st.sampled_from(
+                [
+                    "https://docs.example/x?a=1&b=<2>",
+                    "http://localhost:1/",
+                    "javascript:alert(1)",
+                    "data:text/html,<script>x</script>",
+                    "file:///etc/passwd",
+                    "https://[::1",
+                    "https://user:pw@example.com/",
+                    " HTTPS://Example.com/\u202e ",
+                ]
+            ),
+            st.builds(lambda t: "https://example.com/" + t, hostile_text),
+            hostile_text,
+        ),
+        "description": hostile_text,
+        "remove": st.sampled_from(["", "1"]),
+    },
+)
+link_rows = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=10_500), link_row_values), max_size=5
+)
+
+
+@fuzz_settings(200)
+@given(rows=link_rows)
+def test_fuzz_resource_link_rows(client, app, with_standard, rows):
+    from otj_desktop.domain.resource_links import parse_link_rows
+
+    db = db_of(app)
+    form = activity_form()
+    for n, values in rows:
+        form.update({f"links-{n}-{k}": v for k, v in values.items()})
+    before = fingerprint(db)
+    response = client.post("/activities/new", {**form, "csrf_token": token_of(client)})
+    event(f"status {response.status_code}")
+    assert response.status_code in (302, *REFUSED), response.status_code
+    if response.status_code != 302:
+        assert fingerprint(db) == before
+        assert_rendered_escaped(response.get_data(as_text=True), [])
+        return
+    activity_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    expected, errors = parse_link_rows(form)
+    assert errors == {}
+    with db.connection() as conn:
+        stored = activity_store.get(conn, activity_id)
+    assert stored.resource_links == [link.as_dict() for link in expected]
+    page = client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert_rendered_escaped(page, [x["title"] for x in stored.resource_links])
+    hrefs = re.findall(r'<a href="([^"]*)" target="_blank"', page)
+    assert all(h.startswith(("https://", "http://")) for h in hrefs)
+
+
+upload_names = st.one_of(
+    st.sampled_from(["photo.png", "../../x.png", "C:\\x.pdf", "NUL", ".htaccess", "a/b/c.txt"]),
+    hostile_text.filter(lambda s: "\x00" not in s and "\r" not in s and "\n" not in s),
+)
+upload_contents = st.one_of(
+    st.binary(max_size=300),
+    st.sampled_from(
+        [
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+            b"%PDF-1.4\n%%EOF",
+            b"GIF89a" + b"\x00" * 20,
+            b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+            b"PK\x03\x04garbage",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50,
+            "plain text — ✓".encode(),
+            b"",
+        ]
+    ),
+    hostile_text.map(lambda s: s.encode("utf-8", "surrogatepass")),
+)
+
+
+@fuzz_settings(150)
+@given(files=st.lists(st.tuples(upload_contents, upload_names), min_size=0, max_size=3))
+def test_fuzz_attachment_uploads(client, app, files):
+    import hashlib
+
+    from otj_desktop.domain.attachment_types import clean_file_name
+
+    db = db_of(app)
+    with db.transaction() as tx:
+        if not tx.execute("SELECT 1 FROM activity WHERE deleted_at IS NULL").fetchone():
+            activity_store.create(tx, expected_activity(app, activity_form()))
+        activity_id = tx.execute(
+            "SELECT min(id) FROM activity WHERE deleted_at IS NULL"
+        ).fetchone()[0]
+    store = app.extensions["otj_files"]
+    on_disk = {p.name for p in store.folder.iterdir()} if store.folder.exists() else set()
+    before = fingerprint(db)
+    response = client.post(
+        f"/activities/{activity_id}/attachments",
+        {
+            "files": [(io.BytesIO(data), name) for data, name in files],
+            "csrf_token": token_of(client),
+        },
+        content_type="multipart/form-data",
+    )
+    event(f"status {response.status_code}")
+    assert response.status_code in (302, *REFUSED), response.status_code
+    now_on_disk = {p.name for p in store.folder.iterdir()} if store.folder.exists() else set()
+    assert not any(n.startswith(".tmp-") for n in now_on_disk)
+    if response.status_code != 302:
+        assert fingerprint(db) == before and now_on_disk == on_disk
+        assert_rendered_escaped(response.get_data(as_text=True), [])
+        return
+    with db.connection() as conn:
+        attached = activity_store.get(conn, activity_id).attachments
+    for data, name in files:
+        if name:  # a part without a file name is a file field left empty: not an upload
+            assert hashlib.sha256(data).hexdigest() in now_on_disk
+    for a in attached:
+        assert a.name == clean_file_name(a.name) and (store.folder / a.sha256).is_file()
+    page = client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    assert_rendered_escaped(page, [a.name for a in attached])
+
+
+@fuzz_settings(100)
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["from", "to", "ksb", "descriptions", "name0", "job1", "name2", "page"]),
+        st.one_of(dateish, numberish, hostile_text),
+        max_size=6,
+    ),
+    as_pdf=st.booleans(),
+)
+def test_fuzz_evidence_pack_options(client, with_standard, query, as_pdf):
+    response = client.get("/evidence-pack.pdf" if as_pdf else "/evidence-pack", query_string=query)
+    assert response.status_code in (200, 422), response.status_code
+    if as_pdf:
+        assert response.data.startswith(b"%PDF-")
+    else:
+        assert_rendered_escaped(response.get_data(as_text=True), [])

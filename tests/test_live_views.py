@@ -41,6 +41,12 @@ def kinds(tag: str) -> set[str]:
         ("/", "recent-activities", {"activity_saved", "activity_deleted"}),
         ("/activities", "activity-results", {"activity_saved", "activity_deleted"}),
         ("/standard", "standard-view", {"standard_saved", "activity_saved"}),
+        (
+            "/evidence-pack",
+            "evidence-pack",
+            {"activity_saved", "activity_deleted", "activity_purged"},
+        ),
+        ("/activities/deleted", "deleted-list", {"activity_saved", "activity_purged"}),
     ],
 )
 def test_pages_mark_what_other_windows_can_change_as_live_regions(

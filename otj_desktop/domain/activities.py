@@ -15,8 +15,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from otj_desktop.domain.activity_types import activity_type
+
+if TYPE_CHECKING:
+    from otj_desktop.domain.resource_links import ResourceLink
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -52,6 +56,8 @@ class ActivityInput:
     evidence_quality: str = "draft"
     ksb_ids: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    # Resource links (domain/resource_links.py), checked separately from the fields above.
+    resource_links: tuple[ResourceLink, ...] = ()
 
 
 class InvalidActivity(ValueError):

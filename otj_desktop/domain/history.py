@@ -18,6 +18,7 @@ from typing import Any
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
 from otj_desktop.domain.activity_types import type_label
 from otj_desktop.domain.dates import uk_date
+from otj_desktop.domain.resource_links import describe_link
 
 # Every field a snapshot holds, with the label the activity form gives it, in form order.
 FIELD_LABELS: dict[str, str] = {
@@ -35,10 +36,15 @@ FIELD_LABELS: dict[str, str] = {
     "evidence_quality": "Evidence quality",
     "ksbs": "KSBs",
     "tags": "Tags",
+    # Evidence files (issue 8): links by CORE stage, and attached files (by content hash).
+    "resource_links": "Resource links",
+    "attachments": "Attachments",
     "deleted": "Deleted",
 }
 SNAPSHOT_FIELDS = tuple(FIELD_LABELS)
-LONG_TEXT_FIELDS = frozenset({"description", "notes"})
+LONG_TEXT_FIELDS = frozenset({"description", "notes", "resource_links"})
+# Fields holding a list of links or records; a snapshot older than the field lacks it (= empty).
+LIST_FIELDS = frozenset({"ksbs", "tags", "resource_links", "attachments"})
 
 ACTION_LABELS = {
     "baseline": "As it was when history began",
@@ -63,13 +69,24 @@ def _comparable(field: str, value: Any) -> Any:
         return sorted(ksb_key(k) for k in value or [])
     if field == "tags":
         return sorted(value or [], key=str.casefold)
+    if field == "resource_links":  # in order: the order is the apprentice's
+        return [tuple(sorted(link.items())) for link in value or []]
+    if field == "attachments":
+        return sorted((a["sha256"], a["name"]) for a in value or [])
     return value
 
 
 def _shown(field: str, value: Any) -> Any:
-    """How a value is kept in a stored diff: KSBs by code alone, everything else as it is."""
+    """How a value is kept in a stored diff: KSBs by code, links as one line each, files by
+    name; everything else as it is."""
     if field == "ksbs":
         return [k["code"] for k in value or []]
+    if field == "resource_links":
+        return [describe_link(link) for link in value or []]
+    if field == "attachments":
+        return [a["name"] for a in value or []]
+    if field in LIST_FIELDS and value is None:
+        return []
     return value
 
 
@@ -135,5 +152,5 @@ def show_value(field: str, value: Any) -> str:
     except (TypeError, ValueError):
         pass  # an odd value is still shown, as it is
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ("\n" if field == "resource_links" else ", ").join(str(v) for v in value)
     return str(value)

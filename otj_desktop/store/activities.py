@@ -18,8 +18,10 @@ from otj_desktop.domain.activities import ActivityInput, format_hours
 from otj_desktop.domain.activity_filter import ActivityFilter
 from otj_desktop.domain.dates import utc_now_iso
 from otj_desktop.domain.history import Snapshot, ksb_key
-from otj_desktop.store import activity_search, history
+from otj_desktop.store import activity_search, attachment_rows, history
+from otj_desktop.store import resource_links as resource_link_store
 from otj_desktop.store import tags as tag_store
+from otj_desktop.store.attachment_files import file_exists_for
 from otj_desktop.store.db import Transaction
 
 
@@ -65,6 +67,10 @@ class Activity:
     deleted_at: str | None
     ksbs: list[KsbRef] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # Filled by get() only (lists do not show them): see store/resource_links.py and
+    # store/attachment_rows.py.
+    resource_links: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[attachment_rows.Attachment] = field(default_factory=list)
 
     @property
     def hours(self) -> str:
@@ -89,7 +95,10 @@ def get(conn: sqlite3.Connection, activity_id: int, *, include_deleted: bool = F
     ).fetchone()
     if row is None or (row["deleted_at"] and not include_deleted):
         raise ActivityNotFound(activity_id)
-    return with_links(conn, [_from_row(row)])[0]
+    activity = with_links(conn, [_from_row(row)])[0]
+    activity.resource_links = resource_link_store.for_activity(conn, activity_id)
+    activity.attachments = attachment_rows.for_activity(conn, activity_id)
+    return activity
 
 
 def recent(conn: sqlite3.Connection, limit: int = 5) -> list[Activity]:
@@ -258,6 +267,7 @@ def restore(tx: Transaction, activity_id: int, *, expected_version: int) -> int:
 class RestoredVersion:
     version: int  # the activity's new version
     missing_ksbs: list[str]  # codes of KSBs that no longer exist, so could not be linked again
+    missing_files: list[str] = field(default_factory=list)  # attachments whose file is gone
 
 
 def restore_version(
@@ -265,6 +275,8 @@ def restore_version(
 ) -> RestoredVersion:
     """Make the activity read as it did at version ``number``; that becomes a new version.
 
+    Its attachments become those of that version too (their files are kept while any version
+    lists them; one gone all the same is left off and named in ``missing_files``).
     Raises :class:`ActivityNotFound`, :class:`VersionConflict`, or
     :class:`~otj_desktop.store.history.VersionNotFound`.
     """
@@ -272,9 +284,12 @@ def restore_version(
     old = history.version(tx.conn, activity_id, number)
     data, missing = input_from_snapshot(tx.conn, old.snapshot)
     _replace(tx, activity_id, data)
+    missing_files = attachment_rows.replace_all(
+        tx, activity_id, old.snapshot.get("attachments") or [], file_exists=file_exists_for(tx.conn)
+    )
     history.record(tx, activity_id, "reverted", restored_from=number)
     _announce_saved(tx, activity_id, "restored", summary_action=f"restored to version {number}")
-    return RestoredVersion(current.version + 1, missing)
+    return RestoredVersion(current.version + 1, missing, missing_files)
 
 
 def input_from_snapshot(
@@ -307,6 +322,7 @@ def input_from_snapshot(
         evidence_quality=snap.get("evidence_quality", "draft"),
         ksb_ids=tuple(ksb_ids),
         tags=tuple(snap.get("tags", [])),
+        resource_links=resource_link_store.from_dicts(snap.get("resource_links") or []),
     )
     return data, missing
 
@@ -361,6 +377,21 @@ def _set_links(tx: Transaction, activity_id: int, data: ActivityInput) -> None:
         "INSERT INTO activity_tag (activity_id, tag_id) VALUES (?, ?)",
         [(activity_id, tag_id) for tag_id in tag_ids],
     )
+    resource_link_store.replace(tx, activity_id, data.resource_links)
+
+
+def record_file_change(tx: Transaction, activity_id: int, summary_action: str) -> int:
+    """Count a change to the activity's attachments (made on ``tx`` just before) as a new
+    version: history records it, and every window hears ``activity_saved``. Returns the
+    version. Raises :class:`ActivityNotFound` for a deleted activity."""
+    current = get(tx.conn, activity_id)
+    tx.execute(
+        "UPDATE activity SET version = version + 1, updated_at = ? WHERE id = ?",
+        (utc_now_iso(), activity_id),
+    )
+    history.record(tx, activity_id, "updated")
+    _announce_saved(tx, activity_id, "updated", summary_action=summary_action)
+    return current.version + 1
 
 
 def _announce_saved(

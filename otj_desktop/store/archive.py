@@ -30,6 +30,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from otj_desktop import __version__
@@ -39,11 +40,13 @@ from otj_desktop.domain.dates import utc_now_iso
 from otj_desktop.domain.history import FIELD_LABELS, SNAPSHOT_FIELDS, diff, ksb_key
 from otj_desktop.domain.targets import BREAK_REASON_MAX
 from otj_desktop.standards.importer import SOURCES
+from otj_desktop.store import archive_files
 from otj_desktop.store import history as history_store
+from otj_desktop.store.attachment_files import folder_of
 from otj_desktop.store.db import Database, Transaction
 
 FORMAT = "otj-desktop-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: resource links, attachments and their files (store/archive_files.py)
 MANIFEST = "manifest.json"
 # Each data file, and the format version that introduced it. A file is required in archives of
 # that format version or later; a later feature adds its file here and bumps FORMAT_VERSION.
@@ -56,9 +59,9 @@ DATA_FILES: dict[str, int] = {
     "breaks.json": 1,
 }
 
-MAX_MEMBERS = 100
+MAX_MEMBERS = 20_000  # the JSON files and the attached files
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # inflated size of one JSON file (years of history fit)
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024  # attached files up to 10 MB each included
 MAX_MANIFEST_BYTES = 64 * 1024
 MAX_LIST_ITEMS = 1_000_000
 
@@ -86,10 +89,18 @@ def _fail(message: str) -> NoReturn:
 
 
 def export_archive(
-    conn: sqlite3.Connection, out: IO[bytes], *, now: datetime | None = None
+    conn: sqlite3.Connection,
+    out: IO[bytes],
+    *,
+    now: datetime | None = None,
+    attachments: Path | None = None,
 ) -> dict:
-    """Write the whole database as an export zip to ``out``; returns the manifest."""
+    """Write the whole database as an export zip to ``out``; returns the manifest.
+
+    Attached files come from ``attachments`` (default: the folder beside the database).
+    """
     now = now or datetime.now(UTC)
+    folder = attachments or folder_of(conn)
     conn.execute("BEGIN")  # one read transaction: every file shows the same moment
     try:
         files = {
@@ -101,19 +112,28 @@ def export_archive(
             "breaks.json": {"breaks": _export_breaks(conn)},
         }
         schema = conn.execute("PRAGMA user_version").fetchone()[0]
+        stored = archive_files.files_to_export(conn, folder)
+        types = archive_files.media_types(conn)
     finally:
         conn.execute("COMMIT")
     encoded = {name: _encode(value) for name, value in files.items()}
+    attached = {
+        archive_files.PREFIX + sha256: {"bytes": path.stat().st_size, "sha256": sha256}
+        for sha256, path in stored.items()
+    }
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "app_version": __version__,
         "schema_version": schema,
         "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "counts": _counts(files),
+        "counts": {**_counts(files), "attachment_files": len(attached)},
         "files": {
-            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in encoded.items()
+            **{
+                name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                for name, data in encoded.items()
+            },
+            **attached,
         },
     }
     stamp = now.timetuple()[:6]
@@ -123,6 +143,7 @@ def export_archive(
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
+        archive_files.write_members(archive, stored, types, stamp)
     return manifest
 
 
@@ -148,6 +169,8 @@ def _counts(files: dict[str, Any]) -> dict[str, int]:
         "deleted_activities": sum(1 for a in activities if a["deleted_at"]),
         "history": len(files["history.json"]["history"]),
         "breaks": len(files["breaks.json"]["breaks"]),
+        "resource_links": sum(len(a["resource_links"]) for a in activities),
+        "attachments": sum(len(a["attachments"]) for a in activities),
     }
 
 
@@ -251,6 +274,7 @@ def _export_activities(conn: sqlite3.Connection) -> list[dict]:
         snap = history_store.snapshot(conn, item["id"])
         item["ksbs"] = snap["ksbs"]
         item["tags"] = snap["tags"]
+        item.update(archive_files.export_fields(conn, item["id"]))
         items.append(item)
     return items
 
@@ -286,6 +310,7 @@ class Archive:
     activities: list[dict]
     history: list[dict]
     breaks: list[dict]
+    attachment_files: dict[str, int] = field(default_factory=dict)  # sha256 -> size in bytes
 
     @property
     def exported_at(self) -> str:
@@ -306,6 +331,9 @@ def read_archive(source: bytes | IO[bytes]) -> Archive:
             )
             data = {}
             for name, expected in manifest["files"].items():
+                if archive_files.member_sha(name):
+                    _check_attachment_member(archive, members, name, expected)
+                    continue
                 raw = _read(archive, members[name], MAX_MEMBER_BYTES)
                 if (
                     len(raw) != expected["bytes"]
@@ -323,6 +351,26 @@ def read_archive(source: bytes | IO[bytes]) -> Archive:
     return _validate(manifest, data)
 
 
+def _check_attachment_member(
+    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], name: str, expected: dict
+) -> None:
+    """An attached file: there, no larger than an attachment may be, matching its checksum
+    (which is its name). Streamed, never held whole."""
+    if name not in members:
+        _fail(f"The export is damaged: {name} is listed but missing.")
+    digest = hashlib.sha256()
+    size = 0
+    with archive.open(members[name]) as handle:
+        while chunk := handle.read(1024 * 1024):
+            size += len(chunk)
+            if size > archive_files.MAX_BYTES:
+                _fail("An attached file in this export is larger than attachments may be.")
+            digest.update(chunk)
+    actual = digest.hexdigest()
+    if size != expected["bytes"] or actual != expected["sha256"] or actual != name[-64:]:
+        _fail("The export is damaged: an attached file does not match its checksum.")
+
+
 def _check_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
@@ -338,7 +386,7 @@ def _check_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             )
         if name in members:
             _fail(f"This file contains {_quote(name)} twice, so it was refused.")
-        if name != MANIFEST and name not in DATA_FILES:
+        if name != MANIFEST and name not in DATA_FILES and not archive_files.member_sha(name):
             _fail(f"This file contains {_quote(name)}, which an OTJ Desktop export does not have.")
         if info.flag_bits & 0x1:
             _fail("This file is encrypted; OTJ Desktop exports never are.")
@@ -419,7 +467,10 @@ def _check_manifest(manifest: Any) -> dict:
         if introduced <= version and name not in files:
             _fail(f"The export is damaged: {name} is missing from its manifest.")
     for name, entry in files.items():
-        if name not in DATA_FILES:
+        attached = archive_files.member_sha(str(name))
+        if attached and version < archive_files.FORMAT_WITH_FILES:
+            _fail("The export is damaged: its manifest lists files its format version cannot hold.")
+        if name not in DATA_FILES and not attached:
             _fail(f"The export is damaged: its manifest lists an unknown file {_quote(str(name))}.")
         if (
             not isinstance(entry, dict)
@@ -433,7 +484,7 @@ def _check_manifest(manifest: Any) -> dict:
 
 def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
     for name in manifest["files"]:
-        if name not in data:
+        if name not in data and not archive_files.member_sha(name):  # files: checked as read
             _fail(f"The export is damaged: {name} is listed but missing.")
     standards = _validate_standards(_section(data, "standards.json", "standards"))
     known_ksbs = {(s["reference"], s["version"], k["code"]) for s in standards for k in s["ksbs"]}
@@ -441,12 +492,21 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
         data["profile.json"], {(s["reference"], s["version"]) for s in standards}
     )
     tags = _validate_tags(_section(data, "tags.json", "tags"))
-    activities = _validate_activities(_section(data, "activities.json", "activities"), known_ksbs)
+    with_files = manifest["format_version"] >= archive_files.FORMAT_WITH_FILES
+    activities = _validate_activities(
+        _section(data, "activities.json", "activities"), known_ksbs, with_files=with_files
+    )
     history = _validate_history(
         _section(data, "history.json", "history"), {a["uid"] for a in activities}
     )
     breaks = _validate_breaks(_section(data, "breaks.json", "breaks"))
-    archive = Archive(manifest, profile, standards, tags, activities, history, breaks)
+    attached = {
+        sha256: entry["bytes"]
+        for name, entry in manifest["files"].items()
+        if (sha256 := archive_files.member_sha(name))
+    }
+    archive_files.check_files(activities, history, attached, _fail)
+    archive = Archive(manifest, profile, standards, tags, activities, history, breaks, attached)
     counts = _counts(
         {
             "standards.json": {"standards": standards},
@@ -456,6 +516,7 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
             "breaks.json": {"breaks": breaks},
         }
     )
+    counts["attachment_files"] = len(attached)
     for key, value in manifest["counts"].items():
         if key in counts and counts[key] != value:
             _fail(f"The export is damaged: it should hold {value} {key} but holds {counts[key]}.")
@@ -774,7 +835,9 @@ def _is_tag_name(name: Any) -> bool:
     )
 
 
-def _validate_activities(items: list, known_ksbs: set[tuple[str, str, str]]) -> list[dict]:
+def _validate_activities(
+    items: list, known_ksbs: set[tuple[str, str, str]], *, with_files: bool = True
+) -> list[dict]:
     out, uids, ids = [], set(), set()
     for i, item in enumerate(items, 1):
         f = _Fields(item, f"activities.json, activity {i}")
@@ -782,6 +845,7 @@ def _validate_activities(items: list, known_ksbs: set[tuple[str, str, str]]) -> 
             "id": f.integer("id", 1, 2**62),
             "uid": f.text("uid", max_len=32, allow_empty=False),
             **_activity_fields(f),
+            **archive_files.validate_fields(f, required=with_files),
             "version": f.integer("version", 1, 2**31),
             "created_at": f.timestamp("created_at"),
             "updated_at": f.timestamp("updated_at"),
@@ -825,6 +889,7 @@ def _validate_history(items: list, uids: set[str]) -> list[dict]:
         raw_snapshot = f.mapping("snapshot")
         snap = _Fields(raw_snapshot, f"{f.where}, snapshot")
         _activity_fields(snap)
+        archive_files.validate_fields(snap, required=False, snapshot=True)
         snap.boolean("deleted")
         if not set(raw_snapshot) <= set(SNAPSHOT_FIELDS):
             f.fail("snapshot", "holds fields the app never records")
@@ -1059,6 +1124,7 @@ def _import_activities(
         if local is None:
             activity_id = _insert_activity(tx, a, keep_ids=keep_ids)
             _link(tx, activity_id, a, ksb_ids)
+            archive_files.link_rows(tx, activity_id, a, keep_ids=keep_ids, new=True)
             entries = history_by_uid.get(a["uid"], [])
             for entry in entries:
                 snapshot = {
@@ -1091,6 +1157,7 @@ def _import_activities(
             continue
         _replace_activity(tx, activity_id, a)
         _link(tx, activity_id, a, ksb_ids)
+        archive_files.link_rows(tx, activity_id, a, keep_ids=keep_ids, new=False)
         history_store.record(tx, activity_id, "imported")
         summary.activities_replaced.append(a["title"])
     # Only now, so that their new rows cannot take an id the export's history rows keep.

@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from otj_desktop.domain.retention import Stamped, backups_to_keep
+from otj_desktop.store import backup_files
+from otj_desktop.store.attachment_files import attachments_folder
 from otj_desktop.store.db import Database, StorageError, Transaction
 
 SUFFIX = ".sqlite3"
@@ -266,6 +268,7 @@ class Backups:
         with self.db.connection() as conn:
             backup_database(conn, dest)
             copy_folder = copy_folder_setting(conn)
+        self._keep_files(dest)
         taken_at = parse_name(dest.name)[1]  # type: ignore[index]  # our own name parses
         info = BackupInfo(dest.name, dest, kind, taken_at, dest.stat().st_size, inspect(dest))
         self.prune(self.folder)
@@ -274,6 +277,24 @@ class Backups:
             result = self._copy(info, copy_folder)
         self.last_problem = result.copy_error
         return result
+
+    def _keep_files(self, dest: Path) -> None:
+        """The attached files the new backup refers to, beside it (backup_files.py)."""
+        try:
+            missing = backup_files.keep_files_for(dest, self.attachments)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                dest.unlink()
+            raise BackupError(
+                f"The attached files could not be copied into {self.folder} "
+                f"({exc.strerror or exc}); no backup was made."
+            ) from exc
+        if missing:
+            self.last_problem = f"{len(missing)} attached file(s) were missing and not backed up."
+
+    @property
+    def attachments(self) -> Path:
+        return attachments_folder(self.db.path.parent)
 
     def is_due(self, now: datetime | None = None) -> bool:
         """Whether a daily backup is due: the newest is over a day old (or there is none)."""
@@ -331,6 +352,7 @@ class Backups:
                 with contextlib.suppress(OSError):
                     (folder / item.name).unlink()
                     deleted.append(item.name)
+        backup_files.prune_files(folder, [folder / name for name in keep])
         for name in _names(folder):
             if name.endswith(".partial") and parse_name(name.removesuffix(".partial")):
                 with contextlib.suppress(OSError):
@@ -352,6 +374,7 @@ class Backups:
         dest = folder / info.name
         partial = folder / (info.name + ".partial")
         try:
+            backup_files.copy_with_backup(info.path, folder)  # its files first, then itself
             shutil.copyfile(info.path, partial)
             with open(partial, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -383,6 +406,9 @@ class Backups:
             with self.db.connection() as conn:
                 current = _read_settings(conn, LOCAL_SETTINGS)
             kept = {key: current.get(key) for key in LOCAL_SETTINGS}
+            # Its attached files first: the safety backup below prunes, and may take the
+            # backup being restored (and files only it refers to) with it.
+            backup_files.restore_files_of(staged, self.folder, self.attachments)
             safety = self.create("before-restore", now=now)
             self._swap_in(staged)
             with self.db.transaction() as tx:

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otj_desktop.domain.dates import utc_now_iso
-from otj_desktop.domain.history import SNAPSHOT_FIELDS, ChangeLine, Snapshot, describe, diff
+from otj_desktop.domain.history import (
+    LIST_FIELDS,
+    SNAPSHOT_FIELDS,
+    ChangeLine,
+    Snapshot,
+    describe,
+    diff,
+)
+from otj_desktop.store import attachment_rows
+from otj_desktop.store import resource_links as resource_link_store
 from otj_desktop.store.db import Transaction
 
 
@@ -38,7 +47,7 @@ class HistoryEntry:
 
 
 # Snapshot fields stored as plain columns of the activity table.
-_PLAIN_FIELDS = tuple(f for f in SNAPSHOT_FIELDS if f not in ("ksbs", "tags", "deleted"))
+_PLAIN_FIELDS = tuple(f for f in SNAPSHOT_FIELDS if f not in LIST_FIELDS and f != "deleted")
 
 
 def snapshot(conn: sqlite3.Connection, activity_id: int) -> Snapshot:
@@ -70,6 +79,8 @@ def snapshot(conn: sqlite3.Connection, activity_id: int) -> Snapshot:
             (activity_id,),
         )
     ]
+    snap["resource_links"] = resource_link_store.for_activity(conn, activity_id)
+    snap["attachments"] = attachment_rows.snapshot_items(conn, activity_id)
     return snap
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from otj_desktop.store import backup_files
+from otj_desktop.store.attachment_files import attachments_folder, referenced_hashes
 from otj_desktop.store.backup import BackupInfo, inspect, list_backups, restore_file_into_place
 
 
@@ -72,4 +74,23 @@ def recover(db_path: Path, backup: BackupInfo, *, now: datetime | None = None) -
         with contextlib.suppress(FileNotFoundError):
             os.replace(source, aside / source.name)
     restore_file_into_place(backup.path, db_path)
+    _files_after_recovery(db_path, backup, aside)
     return Recovery(backup, aside)
+
+
+def _files_after_recovery(db_path: Path, backup: BackupInfo, aside: Path) -> None:
+    """Bring back the attached files the restored backup refers to, and move the ones it does
+    not (the damaged database may have) aside with it: kept, never deleted."""
+    folder = attachments_folder(db_path.parent)
+    conn = sqlite3.connect(db_path)
+    try:
+        backup_files.restore_files(conn, backup.path.parent, folder)
+        wanted = referenced_hashes(conn)
+    finally:
+        conn.close()
+    with contextlib.suppress(FileNotFoundError):
+        for path in folder.iterdir():
+            if path.is_file() and path.name not in wanted:
+                (aside / "attachments").mkdir(exist_ok=True)
+                with contextlib.suppress(OSError):
+                    os.replace(path, aside / "attachments" / path.name)

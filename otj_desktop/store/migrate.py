@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from otj_desktop.store.attachment_files import attachments_folder
 from otj_desktop.store.backup import backup_database
+from otj_desktop.store.backup_files import keep_files_for
 from otj_desktop.store.db import Database, StorageError
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -97,6 +99,7 @@ def migrate(
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             backup_path = backup_dir / f"before-migration-v{current}-to-v{target}-{stamp}.sqlite3"
             backup_database(conn, backup_path)
+            keep_files_for(backup_path, attachments_folder(db.path.parent))
         for migration in pending:
             _apply(conn, migration)
         return MigrationReport(current, max(current, target), backup_path)

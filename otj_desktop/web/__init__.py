@@ -93,12 +93,15 @@ def _setup_blueprints(app: Flask) -> None:
     from otj_desktop.web import (
         activities,
         archive,
+        attachments,
         backups,
         dashboard,
         events,
+        evidence_pack,
         history,
         ksbs,
         profile,
+        purge,
         shell,
         standards,
         tags,
@@ -116,6 +119,9 @@ def _setup_blueprints(app: Flask) -> None:
         backups,
         archive,
         shell,
+        attachments,
+        purge,
+        evidence_pack,
     )
     for module in areas:
         app.register_blueprint(module.bp)

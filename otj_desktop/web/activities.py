@@ -36,6 +36,7 @@ from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Database
 from otj_desktop.web.conflicts import compare_versions
 from otj_desktop.web.context import get_conn, state, write
+from otj_desktop.web.resource_link_form import rows_for, wants_more_rows, with_links
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -123,6 +124,8 @@ def new() -> str:
 
 @bp.post("/new")
 def create() -> Response | tuple[str, int]:
+    if wants_more_rows(request.form):
+        return _form_page(values=request.form, more_rows=True)
     try:
         data = _validated_form()
     except InvalidActivity as invalid:
@@ -163,6 +166,8 @@ def update(activity_id: int) -> Response | tuple[str, int]:
         abort(404)
     if activity.deleted_at:
         return _deleted_while_editing(activity)
+    if wants_more_rows(request.form):
+        return _form_page(values=request.form, activity=activity, more_rows=True)
     try:
         data = _validated_form(activity)
     except InvalidActivity as invalid:
@@ -215,16 +220,19 @@ def _validated_form(activity: activity_store.Activity | None = None):
     known = standard_store.ksb_ids(conn, profile.standard_id)
     if activity is not None:
         known |= {k.id for k in activity.ksbs}
-    return validate_activity(
-        request.form.to_dict(flat=True),
-        request.form.getlist("ksb_ids"),
-        today=state().clock(),
-        known_ksb_ids=known,
+    return with_links(
+        lambda: validate_activity(
+            request.form.to_dict(flat=True),
+            request.form.getlist("ksb_ids"),
+            today=state().clock(),
+            known_ksb_ids=known,
+        ),
+        request.form,
     )
 
 
 def _form_page(
-    *, values, errors=None, activity=None, conflict=None, mine=None, deleted=False
+    *, values, errors=None, activity=None, conflict=None, mine=None, deleted=False, more_rows=False
 ) -> str:
     conn = get_conn()
     profile = profile_store.get(conn)
@@ -252,6 +260,7 @@ def _form_page(
         chosen_ksbs=chosen,
         known_tags=tag_store.all_names(conn),
         today=state().clock().isoformat(),
+        link_rows=rows_for(values, more=more_rows),
     )
 
 
@@ -273,4 +282,5 @@ def form_values(activity: activity_store.Activity) -> dict:
         "ksb_ids": [str(k.id) for k in activity.ksbs],
         "tags": ", ".join(activity.tags),
         "version": str(activity.version),
+        "resource_links": activity.resource_links,
     }

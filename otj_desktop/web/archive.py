@@ -4,18 +4,24 @@ An uploaded file is checked at once (a damaged, foreign or hostile file is refus
 Backups page with the reason, and nothing is kept). A good one is parked in
 ``<data dir>/imports/<random token>.zip`` while the apprentice reads the preview, which is the
 real import run and rolled back (:func:`~otj_desktop.store.archive.preview_import`). Confirming
-backs the database up, imports in one transaction, announces ``resync`` to every window, and
-deletes the parked file. Parked files older than a day are tidied on the next upload.
+backs the database up, writes the export's attached files into the attachment store (before
+the transaction: a failed import leaves only files nothing refers to, which the next start's
+sweep removes), imports in one transaction, announces ``resync`` to every window, and deletes
+the parked file. Parked files older than a day are tidied on the next upload.
+
+Exports and imports can be large now that attached files travel with them (10 MB each): the
+export is written to a temporary file and streamed, and an upload is streamed to its parking
+place rather than read into memory.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 import secrets
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,17 +29,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from werkzeug.wrappers import Response
 
 from otj_desktop.store import archive as archive_store
+from otj_desktop.store import archive_files
 from otj_desktop.store.archive import ArchiveError
 from otj_desktop.store.backup import BackupError
+from otj_desktop.web.attachments import files
 from otj_desktop.web.backups import render_page, service
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.security import body_limit
 
 bp = Blueprint("archive", __name__, url_prefix="/data")
 
-# The compressed export: years of entries and history are a few MB. Raise this when attachments
-# join the format.
-IMPORT_LIMIT = 64 * 1024 * 1024
+# The compressed export: years of entries and history are a few MB, attached files up to 10 MB
+# each come on top. 1 GiB is also waitress's own cap on a request body.
+IMPORT_LIMIT = 1024 * 1024 * 1024
 PARKED_FOR_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
@@ -41,11 +49,11 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 @bp.get("/export")
 def export() -> Response:
     conn = get_conn()
-    data = archive_store.export_bytes(conn)
+    out = tempfile.TemporaryFile(dir=_parking())  # noqa: SIM115 - closed when the response is
+    archive_store.export_archive(conn, out, attachments=files().folder)
+    out.seek(0)
     name = f"otj-desktop-export-{state().clock().isoformat()}.zip"
-    response = send_file(
-        io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name
-    )
+    response = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -56,16 +64,17 @@ def upload() -> Response | tuple[str, int]:
     upload = request.files.get("archive")
     if upload is None or not upload.filename:
         return render_page(import_error="Choose an export file (.zip) to import."), 422
-    data = upload.read(IMPORT_LIMIT + 1)
-    try:
-        archive_store.read_archive(data)
-    except ArchiveError as exc:
-        return render_page(import_error=str(exc)), 422
     folder = _parking()
     _tidy(folder)
     token = secrets.token_hex(16)
     partial = folder / f"{token}.partial"
-    partial.write_bytes(data)
+    upload.save(partial)
+    try:
+        with open(partial, "rb") as handle:
+            archive_store.read_archive(handle)
+    except ArchiveError as exc:
+        partial.unlink()
+        return render_page(import_error=str(exc)), 422
     os.replace(partial, folder / f"{token}.zip")
     return redirect(url_for(".preview", token=token))
 
@@ -88,6 +97,14 @@ def confirm(token: str) -> Response:
         service().create("before-import")
     except BackupError as exc:
         flash(f"{exc} The import was not started.", "error")
+        return redirect(url_for(".preview", token=token))
+    try:
+        archive_files.extract_files(_parking() / f"{token}.zip", archive.attachment_files, files())
+    except (OSError, ValueError) as exc:
+        flash(
+            f"The export's attached files could not be stored ({exc}); nothing was imported.",
+            "error",
+        )
         return redirect(url_for(".preview", token=token))
     try:
         with write() as tx:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, ActivityInput
 from otj_desktop.domain.activity_types import type_label
 from otj_desktop.domain.dates import uk_date
+from otj_desktop.domain.resource_links import describe_link
 from otj_desktop.store import activities as activity_store
 
 
@@ -74,6 +75,11 @@ def compare_versions(
             "Evidence quality",
             EVIDENCE_QUALITY.get(theirs.evidence_quality, theirs.evidence_quality),
             EVIDENCE_QUALITY.get(mine.evidence_quality, mine.evidence_quality),
+        ),
+        (
+            "Resource links",
+            "\n".join(describe_link(x) for x in theirs.resource_links) or "None",
+            "\n".join(describe_link(x.as_dict()) for x in mine.resource_links) or "None",
         ),
     ]
     return [ComparedField(*row) for row in rows]

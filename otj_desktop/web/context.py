@@ -26,11 +26,16 @@ from otj_desktop.web.security import LaunchTokens
 @dataclass
 class DesktopBridge:
     """What the desktop shell lets pages ask for. Without windows (``--headless``, or the
-    system-browser fallback) it can do nothing and says so: each callable returns False, and
-    ``has_windows`` tells templates to leave out the window commands."""
+    system-browser fallback) it can do nothing and says so: each callable returns False (or
+    None), and ``has_windows`` tells templates to leave out the window commands."""
 
     open_window: Callable[[str], bool] = lambda path: False
     has_windows: bool = False
+    # Open a file with the system's default program (an attachment's copy).
+    open_path: Callable[[Path], bool] = lambda path: False
+    # Ask where to save ``data`` (native dialog, suggested file name) and write it there;
+    # the path written, or None when the apprentice cancelled or there is no window.
+    save_file: Callable[[str, bytes], str | None] = lambda name, data: None
 
 
 @dataclass
