@@ -11,11 +11,14 @@ from datetime import date, time
 from typing import Any
 
 from otj_desktop.domain.activities import ActivityInput
+from otj_desktop.domain.templates import TemplateInput
 from otj_desktop.standards.importer import parse_standard
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import breaks as breaks_store
+from otj_desktop.store import drafts as draft_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
+from otj_desktop.store import templates as template_store
 from otj_desktop.store import totals
 from otj_desktop.store.db import Database
 from tests.conftest import standard_json
@@ -101,6 +104,42 @@ def fill(db: Database) -> None:
         activity_store.restore(tx, ids[1], expected_version=2)
     with db.transaction() as tx:
         activity_store.restore_version(tx, ids[0], 1, expected_version=2)
+    add_templates(db, k)
+
+
+def add_templates(db: Database, k: dict[str, int]) -> None:
+    """A plain template and a recurring one that made three Monday drafts: one confirmed, one
+    deleted, one still waiting."""
+    plain = TemplateInput(
+        name="Safety <refresher>",
+        title="Safety refresher “annual”",
+        activity_type="training_course",
+        duration_minutes=90,
+        delivered_by="Acme",
+        evidence_quality="good",
+        ksb_ids=(k["K1"], k["S1"]),
+        tags=("Safety",),
+    )
+    weekly = TemplateInput(
+        name="Weekly mentoring",
+        title="Mentoring with Priya",
+        activity_type="mentoring",
+        duration_minutes=60,
+        location="Office",
+        ksb_ids=(k["B1"],),
+        tags=("mentoring",),
+        weekday=0,
+        active=True,
+        start_date=date(2026, 1, 5),
+    )
+    with db.transaction() as tx:
+        template_store.create(tx, plain, today=date(2026, 1, 1))
+        template_store.create(tx, weekly, today=date(2026, 1, 1))
+    with db.transaction() as tx:
+        made = draft_store.make_due_drafts(tx, date(2026, 1, 20))
+    with db.transaction() as tx:
+        activity_store.confirm(tx, made[0].activity_id, expected_version=1)
+        activity_store.soft_delete(tx, made[1].activity_id)
 
 
 DERIVED_TABLES = ("setting", *totals.EXPECTED)

@@ -119,11 +119,12 @@ def test_the_manifest_says_what_the_file_holds(source):
         "ksbs": len(files["standards.json"]["standards"][0]["ksbs"])
         + len(files["standards.json"]["standards"][1]["ksbs"])
         + 1,
-        "tags": 3,
-        "activities": 3,
-        "deleted_activities": 1,
+        "tags": 4,
+        "activities": 6,
+        "deleted_activities": 2,
         "history": len(files["history.json"]["history"]),
         "breaks": 1,
+        "templates": 2,
     }
     assert set(manifest["files"]) == set(archive_store.DATA_FILES)
     first = files["activities.json"]["activities"][0]
@@ -157,7 +158,7 @@ def test_import_into_existing_data_adds_new_replaces_changed_and_keeps_the_rest(
     assert fingerprint(target) == before  # the preview changed nothing
     assert plan.activities_added == ["Changed here"]
     assert plan.activities_replaced == ["Widget safety <course>"]
-    assert plan.activities_unchanged == 2
+    assert plan.activities_unchanged == 5  # two logged, three drafts
     assert plan.activities_only_here == 1
     assert plan.profile == "unchanged" and plan.changes_anything
     heard = []

@@ -39,11 +39,12 @@ from otj_desktop.domain.dates import utc_now_iso
 from otj_desktop.domain.history import FIELD_LABELS, SNAPSHOT_FIELDS, diff, ksb_key
 from otj_desktop.domain.targets import BREAK_REASON_MAX
 from otj_desktop.standards.importer import SOURCES
+from otj_desktop.store import archive_templates
 from otj_desktop.store import history as history_store
 from otj_desktop.store.db import Database, Transaction
 
 FORMAT = "otj-desktop-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # Each data file, and the format version that introduced it. A file is required in archives of
 # that format version or later; a later feature adds its file here and bumps FORMAT_VERSION.
@@ -54,6 +55,7 @@ DATA_FILES: dict[str, int] = {
     "activities.json": 1,
     "history.json": 1,
     "breaks.json": 1,
+    "templates.json": 2,  # store/archive_templates.py
 }
 
 MAX_MEMBERS = 100
@@ -99,6 +101,7 @@ def export_archive(
             "activities.json": {"activities": _export_activities(conn)},
             "history.json": {"history": _export_history(conn)},
             "breaks.json": {"breaks": _export_breaks(conn)},
+            "templates.json": {"templates": archive_templates.export_templates(conn)},
         }
         schema = conn.execute("PRAGMA user_version").fetchone()[0]
     finally:
@@ -148,6 +151,7 @@ def _counts(files: dict[str, Any]) -> dict[str, int]:
         "deleted_activities": sum(1 for a in activities if a["deleted_at"]),
         "history": len(files["history.json"]["history"]),
         "breaks": len(files["breaks.json"]["breaks"]),
+        "templates": len(files.get("templates.json", {}).get("templates", [])),
     }
 
 
@@ -214,6 +218,7 @@ _ACTIVITY_COLUMNS = (
     "created_at",
     "updated_at",
     "deleted_at",
+    "status",  # format 2: "confirmed" or "draft"
 )
 
 
@@ -286,6 +291,7 @@ class Archive:
     activities: list[dict]
     history: list[dict]
     breaks: list[dict]
+    templates: list[dict] = field(default_factory=list)  # format 2
 
     @property
     def exported_at(self) -> str:
@@ -441,12 +447,23 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
         data["profile.json"], {(s["reference"], s["version"]) for s in standards}
     )
     tags = _validate_tags(_section(data, "tags.json", "tags"))
-    activities = _validate_activities(_section(data, "activities.json", "activities"), known_ksbs)
+    activities = _validate_activities(
+        _section(data, "activities.json", "activities"),
+        known_ksbs,
+        with_status=manifest["format_version"] >= 2,
+    )
     history = _validate_history(
         _section(data, "history.json", "history"), {a["uid"] for a in activities}
     )
     breaks = _validate_breaks(_section(data, "breaks.json", "breaks"))
-    archive = Archive(manifest, profile, standards, tags, activities, history, breaks)
+    templates = (
+        archive_templates.validate_templates(
+            _section(data, "templates.json", "templates"), {a["uid"] for a in activities}
+        )
+        if "templates.json" in data
+        else []
+    )
+    archive = Archive(manifest, profile, standards, tags, activities, history, breaks, templates)
     counts = _counts(
         {
             "standards.json": {"standards": standards},
@@ -454,6 +471,7 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
             "activities.json": {"activities": activities},
             "history.json": {"history": history},
             "breaks.json": {"breaks": breaks},
+            "templates.json": {"templates": templates},
         }
     )
     for key, value in manifest["counts"].items():
@@ -725,6 +743,8 @@ def _activity_fields(f: _Fields) -> dict:
         "location": f.text("location", max_len=rules.SHORT_TEXT_MAX, line=True),
         "hours_basis": f.choice("hours_basis", rules.HOURS_BASIS),
         "evidence_quality": f.choice("evidence_quality", rules.EVIDENCE_QUALITY),
+        # Snapshots from before drafts existed, and format 1 files, have no status.
+        "status": f.choice("status", rules.ACTIVITY_STATUS) if "status" in f.obj else "confirmed",
     }
     if values["duration_minutes"] % 15:
         f.fail("duration_minutes", "should be in steps of 15 minutes")
@@ -774,10 +794,14 @@ def _is_tag_name(name: Any) -> bool:
     )
 
 
-def _validate_activities(items: list, known_ksbs: set[tuple[str, str, str]]) -> list[dict]:
+def _validate_activities(
+    items: list, known_ksbs: set[tuple[str, str, str]], *, with_status: bool = False
+) -> list[dict]:
     out, uids, ids = [], set(), set()
     for i, item in enumerate(items, 1):
         f = _Fields(item, f"activities.json, activity {i}")
+        if with_status:
+            f.raw("status")  # format 2 files always say whether an activity is a draft
         a = {
             "id": f.integer("id", 1, 2**62),
             "uid": f.text("uid", max_len=32, allow_empty=False),
@@ -868,6 +892,8 @@ class ImportSummary:
     activities_only_here: int = 0
     tags_added: list[str] = field(default_factory=list)
     breaks_added: int = 0
+    templates_added: list[str] = field(default_factory=list)
+    templates_replaced: list[str] = field(default_factory=list)
     history_entries: int = 0
     profile: str = "kept"  # "replaced", "unchanged" or "kept" (the export has no profile set)
 
@@ -880,6 +906,8 @@ class ImportSummary:
             or self.activities_replaced
             or self.tags_added
             or self.breaks_added
+            or self.templates_added
+            or self.templates_replaced
             or self.profile == "replaced"
         )
 
@@ -917,6 +945,7 @@ def apply_import(tx: Transaction, archive: Archive) -> ImportSummary:
     _import_activities(tx, archive, summary, renames, ksb_ids, keep_ids=keep_ids)
     _import_profile(tx, archive, summary, renames)
     _import_breaks(tx, archive, summary, keep_ids=keep_ids)
+    archive_templates.import_templates(tx, archive, summary, keep_ids=keep_ids)
     tx.announce(
         "resync",
         summary=(
@@ -930,7 +959,8 @@ def apply_import(tx: Transaction, archive: Archive) -> ImportSummary:
 def _is_empty(conn: sqlite3.Connection) -> bool:
     row = conn.execute(
         """SELECT (SELECT count(*) FROM standard) + (SELECT count(*) FROM activity)
-                + (SELECT count(*) FROM tag) + (SELECT count(*) FROM activity_history)"""
+                + (SELECT count(*) FROM tag) + (SELECT count(*) FROM activity_history)
+                + (SELECT count(*) FROM activity_template)"""
     ).fetchone()
     return row[0] == 0
 
@@ -1113,6 +1143,7 @@ _EDITABLE = (
     "location",
     "hours_basis",
     "evidence_quality",
+    "status",
 )
 
 

@@ -34,6 +34,7 @@ from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Database
+from otj_desktop.web import planning
 from otj_desktop.web.conflicts import compare_versions
 from otj_desktop.web.context import get_conn, state, write
 
@@ -66,6 +67,7 @@ def index() -> tuple[str, int]:
         filter_errors=errors,
         filter_ksbs=standard_store.ksbs(conn, profile.standard_id) if profile.standard_id else [],
         filter_tags=tag_store.all_names(conn),
+        **planning.drafts_context(),
     )
     return page_html, 422 if errors else 200
 
@@ -116,9 +118,9 @@ def _export_cells(db: Database, filters: ActivityFilter) -> Iterator[list[str]]:
 
 @bp.get("/new")
 def new() -> str:
-    return _form_page(
-        values={"activity_date": state().clock().isoformat(), "evidence_quality": "draft"}
-    )
+    values = {"activity_date": state().clock().isoformat(), "evidence_quality": "draft"}
+    prefilled, notice = planning.template_prefill(request.args.get("template", type=int))
+    return _form_page(values={**values, **prefilled}, template_notice=notice)
 
 
 @bp.post("/new")
@@ -130,6 +132,7 @@ def create() -> Response | tuple[str, int]:
     with write() as tx:
         activity_id = activity_store.create(tx, data)
     flash(f"Saved “{data.title}”.", "success")
+    planning.flash_warnings(activity_id)
     return redirect(url_for(".show", activity_id=activity_id))
 
 
@@ -168,16 +171,20 @@ def update(activity_id: int) -> Response | tuple[str, int]:
     except InvalidActivity as invalid:
         return _form_page(values=request.form, errors=invalid.errors, activity=activity), 422
     expected = request.form.get("version", type=int)
+    status = planning.status_on_save(activity, request.form)
     try:
         with write() as tx:
-            activity_store.update(tx, activity_id, data, expected_version=expected or -1)
+            activity_store.update(
+                tx, activity_id, data, expected_version=expected or -1, status=status
+            )
     except activity_store.VersionConflict as conflict:
         theirs = conflict.current
         page = _form_page(values=request.form, activity=theirs, conflict=theirs, mine=data)
         return page, 409
     except activity_store.ActivityNotFound:  # deleted between the read above and the write
         return _deleted_while_editing(activity)
-    flash(f"Saved “{data.title}”.", "success")
+    flash(f"Saved “{data.title}”{' and confirmed it' if status else ''}.", "success")
+    planning.flash_warnings(activity_id)
     return redirect(url_for(".show", activity_id=activity_id))
 
 
@@ -219,7 +226,14 @@ def _validated_form():
 
 
 def _form_page(
-    *, values, errors=None, activity=None, conflict=None, mine=None, deleted=False
+    *,
+    values,
+    errors=None,
+    activity=None,
+    conflict=None,
+    mine=None,
+    deleted=False,
+    template_notice=None,
 ) -> str:
     conn = get_conn()
     profile = profile_store.get(conn)
@@ -242,6 +256,7 @@ def _form_page(
         chosen_ksbs=chosen,
         known_tags=tag_store.all_names(conn),
         today=state().clock().isoformat(),
+        **planning.form_context(activity, template_notice),
     )
 
 

@@ -1,0 +1,2 @@
+-- Placeholder for schema version 4, which the evidence-files branch adds in parallel (resource
+-- links and attachments). It changes nothing; drop this file when merging that branch's 0004.
