@@ -36,6 +36,8 @@ def new() -> str:
     values: dict = {"evidence_quality": "draft", "start_date": state().clock().isoformat()}
     source = request.args.get("from", type=int)
     if source is not None:
+        if not 0 < source < 2**63:
+            abort(404)
         try:
             activity = activity_store.get(get_conn(), source)
         except activity_store.ActivityNotFound:
@@ -111,6 +113,8 @@ def prefill(template_id: int | None) -> tuple[dict, dict]:
     for (then the page says it was not found)."""
     if template_id is None:
         return {}, {}
+    if not 0 < template_id < 2**63:  # not an id SQLite could hold (found by the tests)
+        return {}, {"missing": True}
     conn = get_conn()
     try:
         template = template_store.get(conn, template_id)
