@@ -88,7 +88,11 @@ def check_entry(
     """Every warning for ``entry``. ``same_day`` holds the other live entries on its date
     (drafts included: a draft and a hand-logged copy of it are duplicates)."""
     warnings = []
-    others = [o for o in same_day if o.id is None or o.id != entry.id]
+    others = [
+        o
+        for o in same_day
+        if o.activity_date == entry.activity_date and (o.id is None or o.id != entry.id)
+    ]
 
     def add(code: str, message: str, other: EntryFacts | None = None) -> None:
         warnings.append(EntryWarning(code, message, entry.id, other.id if other else None))

@@ -44,4 +44,4 @@ def dismiss(tx: Transaction, kind: str, period: str) -> None:
     if kind not in REMINDER_KINDS:
         raise ValueError(kind)
     settings.put(tx, DISMISSED_KEY, {**dismissed(tx.conn), kind: period})
-    tx.announce("reminder_dismissed", kind=kind, period=period, summary="")
+    tx.announce("reminder_dismissed", reminder=kind, period=period, summary="")
