@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from otj_desktop.domain.entry_checks import (
     MIN_DESCRIPTION_CHARS,
@@ -234,3 +236,34 @@ def test_the_checks_page_names_months_without_learning(client, db):
     months = re.search(r'id="check-empty-months".*?</section>', page, re.S).group(0)
     assert re.findall(r">(\w+ 2026)</a>", months) == ["August 2026", "October 2026"]
     assert 'href="/activities?from=2026-08-01&amp;to=2026-08-31"' in months
+
+
+# A title, or a small edit of an earlier one: the near-duplicates the quick bounds must not lose.
+titles = st.lists(
+    st.one_of(
+        st.text(alphabet="abcdefg -1", min_size=0, max_size=30),
+        st.sampled_from(["Team standup", "Team stand-up", "Weekly mentoring session"]),
+    ),
+    min_size=1,
+    max_size=12,
+).flatmap(
+    lambda base: st.lists(
+        st.tuples(st.sampled_from(base), st.integers(0, 40), st.sampled_from(["", "x", "s", "-"])),
+        max_size=12,
+    ).map(lambda edits: base + [t[:n] + c + t[n + len(c) :] for t, n, c in edits])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(titles=titles)
+def test_checking_many_entries_finds_every_duplicate_one_at_a_time_would(titles):
+    entries = [replace(GOOD, id=n + 1, title=t) for n, t in enumerate(titles)]
+    found = check_all(entries, working_day=None)
+    fast = {(e, w.other_id) for e, ws in found.items() for w in ws if w.code == "duplicate"}
+    slow = {
+        (b.id, a.id)
+        for a in entries
+        for b in entries
+        if a.id < b.id and similar_titles(a.title, b.title)
+    }
+    assert fast == slow

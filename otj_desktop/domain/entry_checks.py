@@ -28,7 +28,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -87,29 +88,77 @@ def check_entry(
 ) -> list[EntryWarning]:
     """Every warning for ``entry``. ``same_day`` holds the other live entries on its date
     (drafts included: a draft and a hand-logged copy of it are duplicates)."""
-    warnings = []
     others = [
         o
         for o in same_day
         if o.activity_date == entry.activity_date and (o.id is None or o.id != entry.id)
     ]
+    counted = sum(o.duration_minutes for o in others if _in_working_day(o))
+    title = normalise_title(entry.title)
+    pairs = [w for o in others for w in _pair_warnings(entry, o, title, normalise_title(o.title))]
+    return _warnings(entry, counted, pairs, working_day)
 
-    def add(code: str, message: str, other: EntryFacts | None = None) -> None:
-        warnings.append(EntryWarning(code, message, entry.id, other.id if other else None))
 
-    kind = activity_type(entry.activity_type)
+def check_all(
+    entries: Iterable[EntryFacts], *, working_day: int | None
+) -> dict[int | None, list[EntryWarning]]:
+    """Warnings for many entries (the review page), by entry id; entries with none left out.
+
+    The same rules as :func:`check_entry`, worked out a day at a time so each pair of entries
+    is compared once: a pair that overlaps or duplicates is reported on the later-logged entry
+    (higher id). Titles are compared only when their lengths allow the ratio (see
+    :func:`_title_pairs`), which keeps a day of many entries quick.
+    """
+    by_day: dict[date, list[EntryFacts]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.activity_date, []).append(entry)
+    found: dict[int | None, list[EntryWarning]] = {}
+    for day_entries in by_day.values():
+        day_entries.sort(key=lambda e: e.id or 0)
+        titles = [normalise_title(e.title) for e in day_entries]
+        grams = [_Trigrams(t) for t in titles]
+        pairs: dict[int, list[EntryWarning]] = {}
+        for i, j in _title_pairs(titles):
+            if not grams[i].allow(grams[j]):
+                continue
+            later, earlier = (i, j) if i > j else (j, i)
+            if similar_normalised(titles[later], titles[earlier]):
+                pairs.setdefault(later, []).append(
+                    _duplicate(day_entries[later], day_entries[earlier])
+                )
+        timed = [i for i, e in enumerate(day_entries) if e.start_time and e.end_time]
+        for n, i in enumerate(timed):
+            for j in timed[:n]:
+                if overlaps(day_entries[i], day_entries[j]):
+                    pairs.setdefault(i, []).append(_overlap(day_entries[i], day_entries[j]))
+        day_total = sum(e.duration_minutes for e in day_entries if _in_working_day(e))
+        for i, entry in enumerate(day_entries):
+            others = day_total - (entry.duration_minutes if _in_working_day(entry) else 0)
+            warnings = _warnings(entry, others, pairs.get(i, []), working_day)
+            if warnings:
+                found[entry.id] = warnings
+    return found
+
+
+def _warnings(
+    entry: EntryFacts, others_minutes: int, pairs: list[EntryWarning], working_day: int | None
+) -> list[EntryWarning]:
+    """An entry's warnings in the order of :data:`CHECKS`. ``others_minutes``: the paid,
+    confirmed minutes of the other entries that day; ``pairs``: its overlaps and duplicates."""
+    warnings = []
+
+    def add(code: str, message: str) -> None:
+        warnings.append(EntryWarning(code, message, entry.id))
+
     if not counts_towards_otj(entry.activity_type):
+        kind = activity_type(entry.activity_type)
         reason = kind.why_not if kind else "This type is not one this version of the app knows."
         add("not_otj", f"{type_label(entry.activity_type)} is logged but not counted: {reason}")
-    long_day = _day_warning(entry, others, working_day)
+    long_day = _day_warning(entry, others_minutes, working_day)
     if long_day:
         add("long_day", long_day)
-    for other in others:
-        if overlaps(entry, other):
-            add("overlap", f"Its times overlap “{other.title}” ({_times(other)}).", other)
-    for other in others:
-        if similar_titles(entry.title, other.title):
-            add("duplicate", f"“{other.title}” on the same day looks like the same entry.", other)
+    warnings.extend(w for w in pairs if w.code == "overlap")
+    warnings.extend(w for w in pairs if w.code == "duplicate")
     if entry.ksb_count == 0:
         add("no_ksb", "No KSB is linked: say which knowledge, skills or behaviours it evidences.")
     length = entry.description_chars
@@ -122,15 +171,39 @@ def check_entry(
     return warnings
 
 
-def _day_warning(
-    entry: EntryFacts, others: Sequence[EntryFacts], working_day: int | None
-) -> str | None:
-    """Paid-hours entries on the day (confirmed ones and this one) longer than a working day.
-    Time off in lieu is outside paid hours, so it is not part of the working day."""
+def _pair_warnings(
+    entry: EntryFacts, other: EntryFacts, title: str, other_title: str
+) -> list[EntryWarning]:
+    found = []
+    if overlaps(entry, other):
+        found.append(_overlap(entry, other))
+    if similar_normalised(title, other_title):
+        found.append(_duplicate(entry, other))
+    return found
+
+
+def _overlap(entry: EntryFacts, other: EntryFacts) -> EntryWarning:
+    message = f"Its times overlap “{other.title}” ({_times(other)})."
+    return EntryWarning("overlap", message, entry.id, other.id)
+
+
+def _duplicate(entry: EntryFacts, other: EntryFacts) -> EntryWarning:
+    message = f"“{other.title}” on the same day looks like the same entry."
+    return EntryWarning("duplicate", message, entry.id, other.id)
+
+
+def _in_working_day(entry: EntryFacts) -> bool:
+    """Counted in the day's paid hours: confirmed and in paid time (time off in lieu is
+    outside paid hours; a draft may never have happened)."""
+    return entry.hours_basis == "paid" and entry.status == "confirmed"
+
+
+def _day_warning(entry: EntryFacts, others_minutes: int, working_day: int | None) -> str | None:
+    """Paid-hours entries on the day (the confirmed ones and this one) longer than a working
+    day."""
     if working_day is None or entry.hours_basis != "paid":
         return None
-    counted = [o for o in others if o.hours_basis == "paid" and o.status == "confirmed"]
-    minutes = entry.duration_minutes + sum(o.duration_minutes for o in counted)
+    minutes = entry.duration_minutes + others_minutes
     if minutes <= working_day:
         return None
     return (
@@ -154,49 +227,83 @@ def _times(entry: EntryFacts) -> str:
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+")
+# Two strings of lengths a <= b match at most 2a / (a + b) (difflib's real_quick_ratio), so a
+# ratio of SIMILAR_TITLE_RATIO needs b <= a * _LONGEST.
+_LONGEST = 2 / SIMILAR_TITLE_RATIO - 1
 
 
 def normalise_title(title: str) -> str:
     """A title for comparing: accents, case, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = title
+    if not text.isascii():  # most titles are: no accents to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
 def similar_titles(a: str, b: str) -> bool:
     """Titles that name the same entry: equal once normalised, or nearly so (see the module
     docstring for the threshold)."""
-    left, right = normalise_title(a), normalise_title(b)
-    if not left or not right:
-        return left == right
+    return similar_normalised(normalise_title(a), normalise_title(b))
+
+
+def similar_normalised(left: str, right: str) -> bool:
+    """:func:`similar_titles` for titles already normalised. The cheap bounds come first:
+    most pairs are told apart by their lengths or their letters without the full ratio."""
     if left == right:
         return True
+    if not left or not right:
+        return False
     if _NUMBER.findall(left) != _NUMBER.findall(right):
         return False  # "Part 1" and "Part 2" are two entries
-    return difflib.SequenceMatcher(None, left, right).ratio() >= SIMILAR_TITLE_RATIO
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    return matcher.real_quick_ratio() >= SIMILAR_TITLE_RATIO and (
+        matcher.ratio() >= SIMILAR_TITLE_RATIO
+    )
 
 
-def check_all(
-    entries: Iterable[EntryFacts], *, working_day: int | None
-) -> dict[int | None, list[EntryWarning]]:
-    """Warnings for many entries (the review page), by entry id; entries with none left out.
+class _Trigrams:
+    """A title's three-letter runs, to rule out most pairs with one set operation (in C).
 
-    A pair that overlaps or duplicates is reported once, on the later-logged entry (higher id).
+    Why it is safe: titles of lengths a and b with a ratio R need M >= R(a + b)/2 matching
+    characters, in k matching blocks with k - 1 <= (1 - R)(a + b) (consecutive blocks are
+    separated by an unmatched character). A block of length L holds L - 2 trigrams that both
+    titles share, so they share at least M - 2k = (2.5R - 2)(a + b) - 2 trigram occurrences:
+    0.25(a + b) - 2 for R = 0.9. Counting distinct trigrams, each may occur up to ``repeat``
+    times in a title, so a pair sharing fewer than that bound divided by ``repeat`` can never
+    reach R, and skips the full comparison.
     """
-    by_day: dict[date, list[EntryFacts]] = {}
-    for entry in entries:
-        by_day.setdefault(entry.activity_date, []).append(entry)
-    found: dict[int | None, list[EntryWarning]] = {}
-    for day_entries in by_day.values():
-        for entry in day_entries:
-            warnings = [
-                w
-                for w in check_entry(entry, day_entries, working_day=working_day)
-                if w.other_id is None or entry.id is None or w.other_id < entry.id
-            ]
-            if warnings:
-                found[entry.id] = warnings
-    return found
+
+    __slots__ = ("length", "letters", "repeat", "set")
+
+    def __init__(self, title: str) -> None:
+        runs = [title[n : n + 3] for n in range(len(title) - 2)]
+        self.length = len(title)
+        self.set = frozenset(runs)
+        self.repeat = max(Counter(runs).values(), default=1)
+        self.letters = Counter(title)
+
+    def allow(self, other: _Trigrams) -> bool:
+        total = self.length + other.length
+        need = (2.5 * SIMILAR_TITLE_RATIO - 2) * total - 2
+        if need > 0 and len(self.set & other.set) * max(self.repeat, other.repeat) < need:
+            return False
+        # Then the letters as multisets (difflib's quick_ratio bound, from counts made once
+        # per title rather than once per pair).
+        a, b = sorted((self.letters, other.letters), key=len)
+        common = sum(min(n, b.get(c, 0)) for c, n in a.items())
+        return 2 * common >= SIMILAR_TITLE_RATIO * total
+
+
+def _title_pairs(titles: list[str]) -> Iterator[tuple[int, int]]:
+    """The index pairs whose lengths allow the similarity ratio (and equal titles)."""
+    order = sorted(range(len(titles)), key=lambda i: len(titles[i]))
+    for n, i in enumerate(order):
+        longest = len(titles[i]) * _LONGEST
+        for j in order[n + 1 :]:
+            if len(titles[j]) > longest:
+                break
+            yield i, j
 
 
 def empty_months(
