@@ -56,8 +56,10 @@ def evidence(conn: sqlite3.Connection, standard_id: int, today: date) -> list[Ks
         qualities.setdefault(ksb_id, set()).add(quality)
     drafts = dict(
         conn.execute(
+            # CROSS JOIN: from the few drafts (their partial index) to their links, never
+            # through every link (measured: 120 ms at 50,000 activities the other way round).
             """SELECT ak.ksb_id, count(*) FROM activity a
-               JOIN activity_ksb ak ON ak.activity_id = a.id
+               CROSS JOIN activity_ksb ak ON ak.activity_id = a.id
                WHERE a.deleted_at IS NULL AND a.status = 'draft' GROUP BY ak.ksb_id"""
         ).fetchall()
     )
