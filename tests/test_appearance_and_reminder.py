@@ -60,6 +60,12 @@ def test_the_theme_is_remembered_across_restarts(client, app, tmp_path):
         again.extensions["otj"].db.release()
 
 
+def test_the_page_script_saves_the_theme_without_leaving_the_page(client, app):
+    response = client.post("/appearance", {"theme": "dark"}, headers={"Accept": "application/json"})
+    assert response.status_code == 204
+    assert html_tag(client.get("/about").get_data(as_text=True)).endswith('data-theme="dark">')
+
+
 @pytest.mark.parametrize("theme", ["", "purple", "dark ", "<script>", "System"])
 def test_a_theme_the_app_does_not_have_is_refused_and_nothing_changes(client, app, theme):
     before = fingerprint(app.extensions["otj"].db)
@@ -191,3 +197,11 @@ def test_the_reminder_and_toggle_are_live_regions_holding_no_form(client, db):
     toggle = re.search(r'id="appearance-toggle" data-live="([^"]+)"', page).group(1)
     assert toggle == "appearance_changed"
     assert page.index('id="reminder-form"') < page.index('id="reminder"')
+
+
+def test_the_page_script_dismisses_without_leaving_the_page(client, db):
+    response = client.post(
+        "/reminders/dismiss", {"period": "2026-11"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 204
+    assert "November ends" not in client.get("/").get_data(as_text=True)

@@ -131,14 +131,25 @@ def test_a_draft_is_confirmed_from_the_list_and_leaves_it_in_another_window(
 def test_the_appearance_toggle_switches_another_windows_theme_live(
     context, live_server, with_standard
 ):
-    first = open_page(context, live_server, "/")
+    first = open_page(context, live_server, "/activities/new")
     second = open_page(context, live_server, "/activities", sign_in=False)
     for page in (first, second):
         expect(page.locator("#live-status")).to_have_attribute("data-state", "connected")
         assert page.evaluate("document.documentElement.getAttribute('data-theme')") is None
 
+    first.get_by_label("Title").fill("Typed before switching")
     first.get_by_role("button", name="Dark").click()
     expect(first.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(first.get_by_role("button", name="Dark")).to_have_attribute("aria-pressed", "true")
+    expect(first.get_by_label("Title")).to_have_value("Typed before switching")  # never left
+
+    # The reminder's Dismiss saves in the background too, and it leaves every window.
+    for page in (first, second):
+        expect(page.locator("#reminder")).to_contain_text("November ends in 3 days")
+    first.get_by_role("button", name="Dismiss").click()
+    for page in (first, second):
+        expect(page.locator("#reminder")).to_contain_text("Nothing logged this week yet")
+    expect(first.get_by_label("Title")).to_have_value("Typed before switching")
     expect(second.locator("html")).to_have_attribute("data-theme", "dark")
     expect(second.get_by_role("button", name="Dark")).to_have_attribute("aria-pressed", "true")
     background = second.evaluate("getComputedStyle(document.body).backgroundColor")

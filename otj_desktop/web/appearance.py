@@ -4,7 +4,10 @@ The server renders the choice as ``data-theme`` on ``<html>`` (``app.css`` style
 ``:root[data-theme=dark|light]``; no attribute follows the system), so a page is drawn in the
 right colours from its first paint, with no inline script (the CSP forbids it). Changing it
 announces ``appearance_changed``; ``static/js/appearance.js`` switches every other open window
-at once, and the header's toggle is a live region that shows the new choice.
+at once, and the header's toggle is a live region that shows the new choice. With that script
+the toggle saves in the background (``static/js/background-forms.js``; asked for JSON, the answer
+is 204), so a form being typed in on the page is not lost; without script it is a plain form
+that comes back to the page.
 """
 
 from __future__ import annotations
@@ -37,4 +40,6 @@ def set_appearance() -> Response:
         abort(400)
     with write() as tx:
         preferences.set_theme(tx, theme)
+    if request.accept_mimetypes.best == "application/json":  # background-forms.js
+        return Response(status=204)
     return redirect(safe_next(request.form.get("next")), 303)

@@ -3,7 +3,8 @@
 base.html shows it in a live region (``#reminder``) just below the header: it appears when a day
 passes (the day scheduler's ``day_changed``) and goes when something is logged or it is
 dismissed, in every window. It is a notice, never a dialog, and dismissing it is remembered for
-the rest of its week or month across restarts.
+the rest of its week or month across restarts. With script, Dismiss saves in the background
+(``static/js/background-forms.js``; the answer is 204) so nothing typed on the page is lost.
 """
 
 from __future__ import annotations
@@ -60,4 +61,6 @@ def dismiss() -> Response:
         abort(400)
     with write() as tx:
         preferences.dismiss(tx, kind, period)
+    if request.accept_mimetypes.best == "application/json":  # background-forms.js
+        return Response(status=204)
     return redirect(safe_next(request.form.get("next")), 303)
