@@ -2,12 +2,14 @@
 
 Start: check the data folder -> log to a file -> claim the data folder (or hand over to the app
 already running on it, and exit 0) -> check the database is intact -> open and migrate it ->
-build the app -> the day's first backup -> start the server on a free loopback port -> publish
+build the app -> the day's first backup -> the day scheduler (drafts due from recurring
+templates, then a check once a minute) -> start the server on a free loopback port -> publish
 the single-instance secret -> print the launch URL -> the user interface (``desktop.py``):
 native windows; the system browser when no GUI is available; or nothing with ``--headless``.
 Stop (the last window closing, File → Quit, Ctrl+C, SIGTERM): close the windows (which ends
-their event streams) and remember them -> stop the server (any stream left is ended first) ->
-checkpoint the database -> withdraw the secret and release the data folder -> exit 0.
+their event streams) and remember them -> stop the day scheduler -> stop the server (any
+stream left is ended first) -> checkpoint the database -> withdraw the secret and release the
+data folder -> exit 0.
 
 Anything the user can get wrong (a busy port, an unusable data folder, a database from a newer
 release) is reported as one sentence on stderr with exit status 2, never as a traceback; a
@@ -31,6 +33,7 @@ from pathlib import Path
 from otj_desktop import APP_NAME, __version__, paths, startup_checks
 from otj_desktop.desktop import hand_over_to_running_app, show_user_interface
 from otj_desktop.instance import SingleInstance
+from otj_desktop.scheduler import DayScheduler
 from otj_desktop.server import AppServer, PortInUse
 from otj_desktop.store.db import StorageError
 
@@ -92,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.config.update(LOG_FILE=str(log_file), INSTANCE_SECRET=instance.secret)
         startup_checks.sweep_attachments(app)
         startup_checks.first_backup_of_the_day(app)
+        scheduler = DayScheduler(app.extensions["otj"])
+        scheduler.start()  # before serving: the first window shows the drafts already made
         server = AppServer(app, port=args.port)
         base_url = server.start()
         instance.publish(server.port)
@@ -107,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("Started %s %s with data in %s", APP_NAME, __version__, data_dir)
 
     show_user_interface(app, server, stop, headless=args.headless)
+    scheduler.stop()
     shutdown(server, state, instance)
     leave_stuck_threads_behind()
     return EXIT_OK

@@ -60,6 +60,10 @@ MAIN_PAGES: tuple[str, ...] = (
     "/standard",
     "/profile",
     "/setup",
+    "/readiness",
+    "/checks",
+    "/templates",
+    "/templates/new",
 )
 
 EVENT_STREAM = "/events/stream"

@@ -12,11 +12,14 @@ from datetime import date, time
 from typing import Any
 
 from otj_desktop.domain.activities import ActivityInput
+from otj_desktop.domain.templates import TemplateInput
 from otj_desktop.standards.importer import parse_standard
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import breaks as breaks_store
+from otj_desktop.store import drafts as draft_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
+from otj_desktop.store import templates as template_store
 from otj_desktop.store import totals
 from otj_desktop.store.db import Database
 from tests.conftest import standard_json
@@ -103,6 +106,7 @@ def fill(db: Database) -> None:
     with db.transaction() as tx:
         activity_store.restore_version(tx, ids[0], 1, expected_version=2)
     add_evidence_files(db, ids[0])
+    add_templates(db, k)
 
 
 # An image, and a text file that only the history still lists (it was attached, then removed).
@@ -160,6 +164,41 @@ def history_store_snapshot(conn, activity_id: int):
     from otj_desktop.store import history as history_store
 
     return history_store.snapshot(conn, activity_id)
+
+
+def add_templates(db: Database, k: dict[str, int]) -> None:
+    """A plain template and a recurring one that made three Monday drafts: one confirmed, one
+    deleted, one still waiting."""
+    plain = TemplateInput(
+        name="Safety <refresher>",
+        title="Safety refresher “annual”",
+        activity_type="training_course",
+        duration_minutes=90,
+        delivered_by="Acme",
+        evidence_quality="good",
+        ksb_ids=(k["K1"], k["S1"]),
+        tags=("Safety",),
+    )
+    weekly = TemplateInput(
+        name="Weekly mentoring",
+        title="Mentoring with Priya",
+        activity_type="mentoring",
+        duration_minutes=60,
+        location="Office",
+        ksb_ids=(k["B1"],),
+        tags=("mentoring",),
+        weekday=0,
+        active=True,
+        start_date=date(2026, 1, 5),
+    )
+    with db.transaction() as tx:
+        template_store.create(tx, plain, today=date(2026, 1, 1))
+        template_store.create(tx, weekly, today=date(2026, 1, 1))
+    with db.transaction() as tx:
+        made = draft_store.make_due_drafts(tx, date(2026, 1, 20))
+    with db.transaction() as tx:
+        activity_store.confirm(tx, made[0].activity_id, expected_version=1)
+        activity_store.soft_delete(tx, made[1].activity_id)
 
 
 DERIVED_TABLES = ("setting", *totals.EXPECTED)
@@ -251,3 +290,42 @@ def export(db: Database) -> bytes:
 
 def connect(db: Database) -> sqlite3.Connection:
     return db.connect()
+
+
+FORMAT_2_FIELDS = ("status", "resource_links", "attachments")
+
+
+def as_format_1(files: dict) -> dict:
+    """An export as an app before format 2 wrote it: no templates or drafts, no resource links,
+    no attachments (and no ``attachments/`` members)."""
+    files = {
+        name: json.loads(json.dumps(value))
+        for name, value in files.items()
+        if not name.startswith("attachments/") and name != "templates.json"
+    }
+    manifest = files["manifest.json"]
+    manifest["format_version"] = 1
+    manifest["files"] = {
+        name: entry
+        for name, entry in manifest["files"].items()
+        if "/" not in name and name != "templates.json"
+    }
+    for key in ("templates", "resource_links", "attachments", "attachment_files"):
+        manifest["counts"].pop(key, None)
+    activities = [a for a in files["activities.json"]["activities"] if a["status"] == "confirmed"]
+    for a in activities:
+        for key in FORMAT_2_FIELDS:
+            del a[key]
+    keep = {a["uid"] for a in activities}
+    files["activities.json"]["activities"] = activities
+    history = [h for h in files["history.json"]["history"] if h["activity"] in keep]
+    for h in history:
+        for key in FORMAT_2_FIELDS:
+            h["snapshot"].pop(key, None)
+            h["changes"].pop(key, None)
+    files["history.json"]["history"] = history
+    counts = manifest["counts"]
+    counts["activities"] = len(activities)
+    counts["deleted_activities"] = sum(1 for a in activities if a["deleted_at"])
+    counts["history"] = len(history)
+    return files

@@ -21,7 +21,16 @@ from otj_desktop.store.archive_files import extract_files
 from otj_desktop.store.attachment_files import AttachmentFiles
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import latest_version, migrate
-from tests.archive_helpers import all_rows, export, fill, fingerprint, integrity_ok, repack, unpack
+from tests.archive_helpers import (
+    all_rows,
+    as_format_1,
+    export,
+    fill,
+    fingerprint,
+    integrity_ok,
+    repack,
+    unpack,
+)
 
 FIXTURES = sorted(Path(__file__).with_name("fixtures").glob("schema_v*.sql"))
 
@@ -123,14 +132,15 @@ def test_the_manifest_says_what_the_file_holds(source):
         "ksbs": len(files["standards.json"]["standards"][0]["ksbs"])
         + len(files["standards.json"]["standards"][1]["ksbs"])
         + 1,
-        "tags": 3,
-        "activities": 3,
-        "deleted_activities": 1,
+        "tags": 4,
+        "activities": 6,
+        "deleted_activities": 2,
         "history": len(files["history.json"]["history"]),
         "breaks": 1,
         "resource_links": 2,
         "attachments": 1,
         "attachment_files": 2,
+        "templates": 2,
     }
     assert {n for n in manifest["files"] if not n.startswith("attachments/")} == set(
         archive_store.DATA_FILES
@@ -166,7 +176,7 @@ def test_import_into_existing_data_adds_new_replaces_changed_and_keeps_the_rest(
     assert fingerprint(target) == before  # the preview changed nothing
     assert plan.activities_added == ["Changed here"]
     assert plan.activities_replaced == ["Widget safety <course>"]
-    assert plan.activities_unchanged == 2
+    assert plan.activities_unchanged == 5  # two logged, three drafts
     assert plan.activities_only_here == 1
     assert plan.profile == "unchanged" and plan.changes_anything
     heard = []
@@ -470,3 +480,134 @@ def test_export_time_is_recorded(source):
     with source.connection() as conn:
         data = archive_store.export_bytes(conn, now=when)
     assert unpack(data)["manifest.json"]["exported_at"] == "2026-11-27T09:30:00Z"
+
+
+# --- format 2: drafts and templates ------------------------------------------------------------
+
+
+def test_drafts_and_templates_travel_in_the_export(source):
+    files = good_files(source)
+    statuses = sorted(a["status"] for a in files["activities.json"]["activities"])
+    assert statuses == ["confirmed"] * 4 + ["draft"] * 2  # one deleted, one waiting
+    plain, weekly = files["templates.json"]["templates"]
+    assert plain["ksbs"] == [
+        {"standard": "ST9999", "version": "1.0", "code": "K1"},
+        {"standard": "ST9999", "version": "1.0", "code": "S1"},
+    ]
+    assert (weekly["weekday"], weekly["active"], weekly["last_due_date"]) == (0, True, "2026-01-19")
+    uids = {a["uid"] for a in files["activities.json"]["activities"]}
+    assert [d["due_date"] for d in weekly["drafts"]] == ["2026-01-05", "2026-01-12", "2026-01-19"]
+    assert all(d["activity"] in uids for d in weekly["drafts"])
+
+
+def test_a_format_1_export_still_imports_with_every_activity_confirmed(source, tmp_path):
+    target = fresh(tmp_path)
+    summary = import_into(target, repack(as_format_1(good_files(source))))
+    assert len(summary.activities_added) == 4 and summary.templates_added == []
+    with target.connection() as conn:
+        assert {r[0] for r in conn.execute("SELECT status FROM activity")} == {"confirmed"}
+    assert integrity_ok(target)
+
+
+def test_history_snapshots_from_before_drafts_need_no_status(source, tmp_path):
+    files = good_files(source)
+    for entry in files["history.json"]["history"]:
+        entry["snapshot"].pop("status", None)
+    target = fresh(tmp_path)
+    import_into(target, repack(files))
+    with target.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM activity_history").fetchone()[0] == len(
+            files["history.json"]["history"]
+        )
+
+
+def first_template(section):
+    return section["templates"][0]
+
+
+TEMPLATE_BAD_CONTENT = [
+    (
+        "format 2 activity without a status",
+        "activities.json",
+        lambda s: first_activity(s).pop("status"),
+        "“status” is missing",
+    ),
+    (
+        "a status the app does not have",
+        "activities.json",
+        lambda s: first_activity(s).update(status="pending"),
+        "“status” is not one of the values",
+    ),
+    (
+        "a weekday past Sunday",
+        "templates.json",
+        lambda s: first_template(s).update(weekday=7),
+        "“weekday” should be a whole number from 0 to 6",
+    ),
+    (
+        "a recurring template without a start",
+        "templates.json",
+        lambda s: first_template(s).update(weekday=1, start_date=None),
+        "“start_date” is missing for a recurring template",
+    ),
+    (
+        "two templates with one name",
+        "templates.json",
+        lambda s: s["templates"][1].update(name=s["templates"][0]["name"].upper()),
+        "“name” appears twice",
+    ),
+    (
+        "a draft of an activity not in the export",
+        "templates.json",
+        lambda s: s["templates"][1]["drafts"][0].update(activity="e" * 32),
+        "names an activity that is not in the export",
+    ),
+    (
+        "a template duration off the quarter hour",
+        "templates.json",
+        lambda s: first_template(s).update(duration_minutes=50),
+        "steps of 15 minutes",
+    ),
+    (
+        "markup in a template's KSB link",
+        "templates.json",
+        lambda s: first_template(s)["ksbs"].append({"standard": "<b>", "version": "1"}),
+        "“code” is missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "change", "reason"),
+    TEMPLATE_BAD_CONTENT,
+    ids=[c[0] for c in TEMPLATE_BAD_CONTENT],
+)
+def test_bad_templates_and_statuses_are_refused_with_a_reason(source, case, name, change, reason):
+    data = repack(mutate(good_files(source), name, change))
+    with pytest.raises(ArchiveError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        read_archive(data)
+
+
+def test_templates_merge_into_existing_data_without_drafting_a_week_twice(source, tmp_path):
+    from otj_desktop.store import templates as template_store
+
+    data = export(source)
+    target = fresh(tmp_path)
+    import_into(target, data)
+    with target.transaction() as tx:  # here: one template renamed, one of its own with a name
+        tx.execute(
+            "UPDATE activity_template SET title = 'Changed here', last_due_date ="
+            " '2026-02-02' WHERE name = 'Weekly mentoring'"
+        )
+        tx.execute(
+            "UPDATE activity_template SET uid = ? WHERE name = 'Safety <refresher>'", ("a" * 32,)
+        )
+    summary = import_into(target, data)
+    assert summary.templates_replaced == ["Weekly mentoring"]
+    assert summary.templates_added == ["Safety <refresher> (imported)"]
+    with target.connection() as conn:
+        by_name = {t.name: t for t in template_store.all_templates(conn)}
+        assert by_name["Weekly mentoring"].title == "Mentoring with Priya"
+        assert str(by_name["Weekly mentoring"].last_due_date) == "2026-02-02"  # the later one
+        assert conn.execute("SELECT count(*) FROM template_draft").fetchone()[0] == 3
+    assert integrity_ok(target)

@@ -16,7 +16,15 @@ from otj_desktop.store.archive import ArchiveError, read_archive
 from otj_desktop.store.attachment_files import AttachmentFiles
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import migrate
-from tests.archive_helpers import EVIDENCE_FILES, all_rows, export, fill, repack, unpack
+from tests.archive_helpers import (
+    EVIDENCE_FILES,
+    all_rows,
+    as_format_1,
+    export,
+    fill,
+    repack,
+    unpack,
+)
 from tests.test_archive import fresh, import_into
 
 
@@ -87,25 +95,12 @@ def test_restoring_a_version_after_import_brings_back_a_file_only_history_had(so
 
 
 def test_a_format_1_export_still_imports(source, tmp_path):
-    files = unpack(export(source))
-    files = {n: v for n, v in files.items() if not n.startswith("attachments/")}
-    files["manifest.json"]["format_version"] = 1
-    files["manifest.json"]["files"] = {
-        n: e for n, e in files["manifest.json"]["files"].items() if "/" not in n
-    }
-    for key in ("resource_links", "attachments", "attachment_files"):
-        del files["manifest.json"]["counts"][key]
-    for a in files["activities.json"]["activities"]:
-        del a["resource_links"], a["attachments"]
-    for entry in files["history.json"]["history"]:
-        entry["snapshot"].pop("resource_links", None)
-        entry["snapshot"].pop("attachments", None)
-        for field in ("resource_links", "attachments"):
-            entry["changes"].pop(field, None)
+    files = as_format_1(unpack(export(source)))
     target = fresh(tmp_path)
     summary = import_into(target, repack(files))
-    assert len(summary.activities_added) == 3
+    assert len(summary.activities_added) == len(files["activities.json"]["activities"])
     assert all_rows(target)["attachment"] == []
+    assert all_rows(target)["activity_resource_link"] == []
 
 
 def spoil(source: Database, change) -> bytes:

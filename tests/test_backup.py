@@ -230,11 +230,12 @@ def test_a_backup_from_an_earlier_schema_is_upgraded_as_it_is_restored(database,
     old = backups.folder / "daily-20260101T090000Z.sqlite3"
     conn = sqlite3.connect(old)
     conn.executescript(fixture.read_text(encoding="utf-8"))
+    activities = conn.execute("SELECT count(*) FROM activity").fetchone()[0]
     conn.close()
     backups.restore(old.name, now=NOW)
     with database.connection() as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
-        assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM activity").fetchone()[0] == activities >= 3
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 

@@ -132,20 +132,20 @@ def test_a_backup_copied_to_another_folder_takes_its_files(database, files, back
     ).read_bytes() == b"to the usb drive"
 
 
-def test_the_backup_before_a_migration_keeps_files_too(tmp_path):
+def test_the_backup_before_a_migration_keeps_files_too(tmp_path, monkeypatch):
+    from otj_desktop.store import migrate as migrate_module
+
     db = Database(tmp_path / "data" / "otj.sqlite3")
     db.path.parent.mkdir()
     migrate(db)
     files = AttachmentFiles(db.path.parent)
     attach(db, files, b"before an update")
-    with db.connection() as conn:
-        conn.execute("PRAGMA user_version = 3")  # pretend the next start has a migration to run
-        conn.execute("DROP TABLE activity_resource_link")
-        conn.execute("DROP TABLE attachment")
-    # The v3 -> v4 migration creates the tables again; its backup is a v3 database.
+    # The next release brings one more migration; its backup must carry the files along.
+    current = migrate_module.available_migrations()
+    upcoming = migrate_module.Migration(len(current) + 1, "upcoming", "CREATE TABLE later (x);")
+    monkeypatch.setattr(migrate_module, "available_migrations", lambda: [*current, upcoming])
     report = migrate(db, backup_dir=tmp_path / "data" / "backups")
     assert report.backup_path is not None
-    # A v3 backup has no attachment table; the history still names the file: it is kept.
     assert (tmp_path / "data" / "backups" / "attachments" / sha(b"before an update")).exists()
 
 

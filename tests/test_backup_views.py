@@ -168,7 +168,8 @@ def test_import_previews_then_imports_in_one_go_after_a_backup(client, app, tmp_
     assert response.status_code == 302
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Check the import — OTJ Desktop" in preview
-    assert "<strong>3</strong> added, <strong>0</strong> replaced" in preview
+    assert "<strong>6</strong> added, <strong>0</strong> replaced" in preview  # 3 are drafts
+    assert "Templates: 2 added" in preview
     assert "the 1 that are only here are kept" in preview
     assert "Profile and targets:\n    <strong>replaced</strong>" in preview
     assert "Widget safety &lt;course&gt;" in preview
@@ -176,9 +177,9 @@ def test_import_previews_then_imports_in_one_go_after_a_backup(client, app, tmp_
     heard = events(app)
     action = re.search(r'<form method="post" action="(/data/import/[0-9a-f]+)"', preview).group(1)
     done = client.post(action, follow_redirects=True).get_data(as_text=True)
-    assert "Imported: 3 activities added, 0 replaced." in done
+    assert "Imported: 6 activities added, 0 replaced." in done
     assert "Before an import" in done
-    assert len(titles(app)) == 4
+    assert len(titles(app)) == 7
     assert [k for k, _ in heard] == ["resync"]
     parked = Path(app.extensions["otj"].data_dir) / "imports"
     assert list(parked.iterdir()) == []

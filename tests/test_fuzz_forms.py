@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, validate_activity
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES
 from otj_desktop.domain.profile import validate_profile
+from otj_desktop.domain.templates import validate_template
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import history as history_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
+from otj_desktop.store import templates as template_store
 from tests.archive_helpers import fingerprint
 from tests.conftest import TODAY, activity_form, standard_json
 from tests.fuzz_helpers import (
@@ -395,6 +397,9 @@ def test_fuzz_query_strings_on_list_pages(client, path, page):
             "/backups/settings",
             "/data/import",
             "/activities/1/attachments",
+            "/templates/new",
+            "/appearance",
+            "/reminders/dismiss",
         ]
     ),
     body=st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode())),
@@ -588,3 +593,139 @@ def test_fuzz_evidence_pack_options(client, with_standard, query, as_pdf):
         assert response.data.startswith(b"%PDF-")
     else:
         assert_rendered_escaped(response.get_data(as_text=True), [])
+
+
+# --- planning: templates, drafts, appearance, reminder ------------------------------------------
+
+template_overrides = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": hostile_text,
+        "title": hostile_text,
+        "activity_type": st.one_of(st.sampled_from([t.key for t in ACTIVITY_TYPES]), hostile_text),
+        "duration_hours": numberish,
+        "delivered_by": hostile_text,
+        "location": hostile_text,
+        "evidence_quality": st.one_of(st.sampled_from(list(EVIDENCE_QUALITY)), hostile_text),
+        "tags": st.one_of(hostile_text, st.lists(hostile_text, max_size=25).map(", ".join)),
+        "ksb_ids": st.lists(ksb_choice, max_size=6),
+        "recurring": st.one_of(st.just("1"), hostile_text),
+        "weekday": st.one_of(st.integers(-2, 9).map(str), hostile_text),
+        "start_date": dateish,
+        "active": st.one_of(st.just("1"), hostile_text),
+    },
+)
+
+
+def good_template_form() -> dict:
+    return {
+        "name": "Weekly mentoring",
+        "title": "Mentoring",
+        "activity_type": "mentoring",
+        "duration_hours": "1",
+    }
+
+
+template_forms = st.one_of(
+    st.tuples(
+        st.sampled_from(["name", "title", "delivered_by", "location", "tags"]), hostile_text
+    ).map(lambda kv: {**good_template_form(), kv[0]: kv[1]}),
+    template_overrides.map(lambda o: {**good_template_form(), **o}),
+    template_overrides,
+)
+
+
+def expected_template(app, form: dict):
+    fields = {k: v for k, v in form.items() if k != "ksb_ids"}
+    with db_of(app).connection() as conn:
+        known = standard_store.ksb_ids(conn, profile_store.get(conn).standard_id)
+    return validate_template(fields, form.get("ksb_ids", []), today=TODAY, known_ksb_ids=known)
+
+
+@fuzz_settings(250)
+@given(form=template_forms, edit=st.booleans())
+def test_fuzz_template_form(client, app, with_standard, form, edit):
+    db = db_of(app)
+    target = "/templates/new"
+    if edit:
+        with db.connection() as conn:
+            existing = template_store.all_templates(conn)
+        if existing:
+            target = f"/templates/{existing[0].id}/edit"
+    before = fingerprint(db)
+    response = client.post(target, {**form, "csrf_token": token_of(client)})
+    event(f"status {response.status_code}")
+    assert response.status_code in (302, *REFUSED), response.status_code
+    if response.status_code != 302:
+        assert fingerprint(db) == before
+        return
+    expected = expected_template(app, form)
+    with db.connection() as conn:
+        stored = next(t for t in template_store.all_templates(conn) if t.name == expected.name)
+        resolved = template_store.resolve_ksbs(conn, stored.ksbs, with_standard)
+    assert (stored.title, stored.activity_type, stored.duration_minutes) == (
+        expected.title,
+        expected.activity_type,
+        expected.duration_minutes,
+    )
+    assert (stored.delivered_by, stored.location, stored.evidence_quality) == (
+        expected.delivered_by,
+        expected.location,
+        expected.evidence_quality,
+    )
+    assert sorted(resolved.ksb_ids) == sorted(expected.ksb_ids) and resolved.left_out == []
+    assert stored.tags == list(expected.tags)
+    assert (stored.weekday, stored.active, stored.start_date) == (
+        expected.weekday,
+        expected.active,
+        expected.start_date,
+    )
+    for path in (
+        "/templates",
+        f"/templates/{stored.id}/edit",
+        f"/activities/new?template={stored.id}",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert_rendered_escaped(page, [stored.name] if path == "/templates" else [])
+
+
+@fuzz_settings(150)
+@given(
+    action=st.sampled_from(["appearance", "dismiss", "confirm"]),
+    value=hostile_text,
+    next_path=st.one_of(hostile_text, st.sampled_from(["/", "//evil.example", "https://x.y/"])),
+    activity_id=big_ints,
+)
+def test_fuzz_planning_buttons(client, app, with_standard, action, value, next_path, activity_id):
+    """The buttons of the planning features (appearance, dismissing the reminder, confirming a
+    draft) with any value: a refusal or a redirect within the app, never a partial write."""
+    db = db_of(app)
+    before = fingerprint(db)
+    path, field = {
+        "appearance": ("/appearance", "theme"),
+        "dismiss": ("/reminders/dismiss", "period"),
+        "confirm": (f"/drafts/{activity_id}/confirm", "version"),
+    }[action]
+    response = client.post(path, {field: value, "next": next_path, "csrf_token": token_of(client)})
+    event(f"{action} {response.status_code}")
+    assert response.status_code in (303, 400, 404), response.status_code
+    if response.status_code == 303:
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//")
+    if response.status_code != 303 or action == "confirm":
+        assert fingerprint(db) == before  # nothing to confirm: no activity is a draft
+    page = client.get("/").get_data(as_text=True)
+    assert_rendered_escaped(page, [])
+
+
+@fuzz_settings(60)
+@given(
+    path=st.sampled_from(["/templates", "/readiness", "/checks", "/templates/new", "/activities"]),
+    args=st.dictionaries(
+        st.sampled_from(["page", "template", "from", "drafts", "q"]), hostile_text, max_size=3
+    ),
+)
+def test_fuzz_query_strings_on_planning_pages(client, with_standard, path, args):
+    response = client.get(path, query_string=args)
+    assert response.status_code in (200, 302, 404, 422)
+    assert_rendered_escaped(response.get_data(as_text=True), [])

@@ -193,3 +193,37 @@ def test_changes_are_described_the_way_the_form_shows_them():
         ("KSBs", "K1", "K1, S2"),
     ]
     assert [line.long for line in lines] == [False, False, False, True, False]
+
+
+def test_confirming_a_draft_is_a_version_that_says_so(db):
+    with db.transaction() as tx:
+        draft = activity_store.create(tx, entry(), status="draft")
+    with db.transaction() as tx:
+        activity_store.confirm(tx, draft, expected_version=1)
+    with db.connection() as conn:
+        latest, first = history.for_activity(conn, draft)
+    assert (first.action, first.snapshot["status"]) == ("created", "draft")
+    assert (latest.version, latest.action, latest.changes) == (
+        2,
+        "updated",
+        {"status": ["draft", "confirmed"]},
+    )
+    [line] = latest.lines
+    assert (line.label, line.old, line.new) == ("Status", "Draft (not confirmed yet)", "Confirmed")
+
+
+def test_restoring_an_earlier_version_keeps_a_confirmed_draft_confirmed(db):
+    with db.transaction() as tx:
+        draft = activity_store.create(tx, entry(), status="draft")
+    with db.transaction() as tx:
+        activity_store.confirm(tx, draft, expected_version=1)
+    with db.transaction() as tx:
+        activity_store.restore_version(tx, draft, 1, expected_version=2)
+    with db.connection() as conn:
+        assert activity_store.get(conn, draft).status == "confirmed"
+
+
+def test_a_snapshot_from_before_drafts_means_confirmed():
+    old = {"title": "A", "ksbs": [], "tags": []}  # no "status": history began before drafts
+    assert diff(old, {**old, "status": "confirmed"}) == {}
+    assert diff(old, {**old, "status": "draft"}) == {"status": [None, "draft"]}

@@ -219,3 +219,63 @@ def test_a_list_page_past_the_end_shows_the_last_page(client, with_standard):
     create(client, title="Only one")
     page = client.get("/activities?page=3").get_data(as_text=True)
     assert "Only one" in page and "No activities yet" not in page
+
+
+# --- planning pages (templates, drafts, readiness, entry checks) --------------------------------
+
+
+def make_draft(app) -> int:
+    from datetime import date, timedelta
+
+    from otj_desktop.domain.templates import TemplateInput
+    from otj_desktop.store import drafts as draft_store
+    from otj_desktop.store import templates as template_store
+
+    monday = date(2026, 11, 23)
+    db = app.extensions["otj"].db
+    with db.transaction() as tx:
+        template_store.create(
+            tx,
+            TemplateInput(
+                name="Weekly",
+                title="Weekly mentoring",
+                activity_type="mentoring",
+                duration_minutes=60,
+                weekday=0,
+                active=True,
+                start_date=monday,
+            ),
+            today=monday - timedelta(days=1),
+        )
+    with db.transaction() as tx:
+        return draft_store.make_due_drafts(tx, monday)[0].activity_id
+
+
+@pytest.mark.parametrize(
+    ("path", "element_id", "needed"),
+    [
+        ("/", "drafts-to-review", {"activity_saved", "activity_deleted", "day_changed"}),
+        ("/", "readiness-card", {"activity_saved", "activity_deleted", "standard_saved"}),
+        ("/activities", "drafts-to-review", {"activity_saved", "activity_deleted"}),
+        ("/templates", "template-list", {"templates_changed"}),
+        ("/readiness", "readiness", {"activity_saved", "activity_deleted", "day_changed"}),
+        ("/checks", "entry-checks", {"activity_saved", "profile_saved", "breaks_changed"}),
+        ("/about", "reminder", {"activity_saved", "day_changed", "reminder_dismissed"}),
+        ("/about", "appearance-toggle", {"appearance_changed"}),
+    ],
+)
+def test_planning_pages_mark_their_live_regions(
+    client, app, with_standard, path, element_id, needed
+):
+    make_draft(app)
+    tag = region(client.get(path).get_data(as_text=True), element_id)
+    assert needed <= kinds(tag)
+
+
+def test_no_form_or_field_sits_inside_a_planning_live_region(client, app, with_standard):
+    draft = make_draft(app)
+    for path in ("/", "/activities", f"/activities/{draft}", "/templates", "/readiness", "/checks"):
+        parser = RegionFields()
+        parser.feed(client.get(path).get_data(as_text=True))
+        assert parser.regions >= 1, path
+        assert parser.found == [], path

@@ -129,3 +129,26 @@ INSERT INTO t VALUES ('a;b');
     statements = list(split_statements(sql))
     assert len(statements) == 3
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+BEFORE_DRAFTS = [f for f in FIXTURES if int(f.stem.removeprefix("schema_v")) < 5]
+
+
+@pytest.mark.parametrize("fixture", BEFORE_DRAFTS, ids=lambda p: p.stem)
+def test_after_upgrading_every_activity_is_confirmed_and_the_totals_agree(tmp_path, fixture):
+    from otj_desktop.store import totals
+
+    db = load_fixture(fixture, tmp_path / "old.sqlite3")
+    migrate(db, backup_dir=tmp_path / "backups")
+    with db.connection() as conn:
+        assert {r[0] for r in conn.execute("SELECT status FROM activity")} == {"confirmed"}
+        assert totals.differences(conn) == {}
+        by_type = conn.execute("SELECT * FROM activity_type_total ORDER BY 1").fetchall()
+        assert [tuple(r) for r in by_type] == [("self_study", 1, 45), ("training_course", 1, 210)]
+        # The search index still finds live activities, and marks drafts apart from them.
+        conn.execute("UPDATE activity SET status = 'draft' WHERE id = 2")
+        found = conn.execute(
+            "SELECT rowid FROM activity_fts WHERE activity_fts MATCH 'state : draft'"
+        ).fetchall()
+        assert [r[0] for r in found] == [2]
+        assert totals.differences(conn) == {}

@@ -247,6 +247,11 @@ PAGES = [
     "/tags/{tag}/delete",
     "/activities",
     "/activities?q=unit&type=workshop&tag=agile",
+    "/activities?drafts=1",
+    "/readiness",
+    "/checks",
+    "/templates",
+    "/templates/new",
 ]
 
 

@@ -1,6 +1,7 @@
 """The running totals behind the dashboard stay equal to the real rows, whatever is written.
 
-Migration 0002's triggers keep per-day, per-KSB and per-tag totals of live activities. These
+Migration 0002's triggers (recreated by 0005) keep per-day, per-KSB (and per KSB and evidence
+quality) and per-tag totals of live confirmed activities: drafts count once confirmed. These
 tests run random sequences of every kind of write (through the store and as raw SQL, the way
 an import or a later feature might) and compare the totals with a fresh count after each one.
 """
@@ -22,7 +23,8 @@ from otj_desktop.store import totals
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import migrate
 
-TYPES = ("self_study", "workshop", "training_course", "mentoring")
+TYPES = ("self_study", "workshop", "training_course", "mentoring", "progress_review")
+QUALITIES = ("draft", "good", "review_ready")
 TAGS = ("agile", "Safety", "reading")
 FIXTURE_V1 = Path(__file__).with_name("fixtures") / "schema_v1.sql"
 
@@ -50,9 +52,13 @@ activity_fields = st.tuples(
     st.sampled_from(TYPES),
     st.sets(st.integers(0, 3), max_size=3),  # KSB positions
     st.sets(st.sampled_from(TAGS), max_size=2),
+    st.sampled_from(QUALITIES),
 )
 operation = st.one_of(
     st.tuples(st.just("create"), activity_fields),
+    st.tuples(st.just("create_draft"), activity_fields),
+    st.tuples(st.just("confirm"), st.integers(0, 50)),
+    st.tuples(st.just("set_status"), st.integers(0, 50), st.sampled_from(["draft", "confirmed"])),
     st.tuples(st.just("update"), st.integers(0, 50), activity_fields),
     st.tuples(st.just("soft_delete"), st.integers(0, 50)),
     st.tuples(st.just("restore"), st.integers(0, 50)),
@@ -65,8 +71,9 @@ operation = st.one_of(
 
 
 def make_input(fields, ksbs: list[int]) -> ActivityInput:
-    offset, minutes, kind, positions, tags = fields
+    offset, minutes, kind, positions, tags, quality = fields
     return ActivityInput(
+        evidence_quality=quality,
         title="t",
         activity_date=date(2026, 1, 1) + timedelta(days=offset),
         duration_minutes=minutes,
@@ -86,8 +93,16 @@ def apply(db: Database, ksbs: list[int], op: tuple) -> None:
     with db.transaction() as tx:
         conn = tx.conn
         live = "SELECT id FROM activity WHERE deleted_at IS NULL ORDER BY id"
+        drafts = "SELECT id FROM activity WHERE deleted_at IS NULL AND status = 'draft' ORDER BY id"
         if kind == "create":
             activity_store.create(tx, make_input(op[1], ksbs))
+        elif kind == "create_draft":
+            activity_store.create(tx, make_input(op[1], ksbs), status="draft")
+        elif kind == "confirm" and (target := pick(conn, drafts, op[1])):
+            version = activity_store.get(conn, target).version
+            activity_store.confirm(tx, target, expected_version=version)
+        elif kind == "set_status" and (target := pick(conn, "SELECT id FROM activity", op[1])):
+            tx.execute("UPDATE activity SET status = ? WHERE id = ?", (op[2], target))
         elif kind == "update" and (target := pick(conn, live, op[1])):
             version = activity_store.get(conn, target).version
             activity_store.update(tx, target, make_input(op[2], ksbs), expected_version=version)
@@ -150,7 +165,7 @@ def test_migration_fills_the_totals_and_search_index_from_existing_rows(tmp_path
 
 def test_rebuild_repairs_totals_that_were_damaged(tmp_path):
     db, ksbs = fresh_db(str(tmp_path))
-    apply(db, ksbs, ("create", (1, 60, "workshop", {0, 1}, {"agile"})))
+    apply(db, ksbs, ("create", (1, 60, "workshop", {0, 1}, {"agile"}, "good")))
     with db.connection() as conn:
         conn.execute("UPDATE ksb_total SET minutes = 999")
         conn.execute("DELETE FROM tag_total")
@@ -159,3 +174,34 @@ def test_rebuild_repairs_totals_that_were_damaged(tmp_path):
         totals.rebuild(tx)
     with db.connection() as conn:
         assert totals.differences(conn) == {}
+
+
+def test_a_draft_is_in_no_total_until_confirmed(tmp_path):
+    db, ksbs = fresh_db(str(tmp_path))
+    fields = (1, 90, "workshop", {0, 2}, {"agile", "new tag"}, "good")
+    with db.transaction() as tx:
+        draft = activity_store.create(tx, make_input(fields, ksbs), status="draft")
+    tables = ("activity_type_total", "activity_day_total", "ksb_total", "ksb_quality_total")
+
+    def counted() -> dict[str, int]:
+        with db.connection() as conn:
+            found = {
+                t: conn.execute(f"SELECT coalesce(sum(activity_count), 0) FROM {t}").fetchone()[0]
+                for t in tables
+            }
+            found["tag_total"] = conn.execute(
+                "SELECT coalesce(sum(activity_count), 0) FROM tag_total"
+            ).fetchone()[0]
+            assert totals.differences(conn) == {}
+        return found
+
+    assert set(counted().values()) == {0}
+    with db.transaction() as tx:
+        activity_store.confirm(tx, draft, expected_version=1)
+    assert counted() == {
+        "activity_type_total": 1,
+        "activity_day_total": 1,
+        "ksb_total": 2,
+        "ksb_quality_total": 2,
+        "tag_total": 2,  # the draft's tags had no total rows yet: confirming adds them
+    }

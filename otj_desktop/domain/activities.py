@@ -36,6 +36,9 @@ HOURS_BASIS = {
     "toil": "Outside paid hours, given back as time off in lieu",
 }
 EVIDENCE_QUALITY = {"draft": "Draft", "good": "Good", "review_ready": "Ready for review"}
+# Whether the apprentice has confirmed the entry; separate from its evidence quality. Drafts
+# (made by recurring templates) are left out of every total until confirmed.
+ACTIVITY_STATUS = {"confirmed": "Confirmed", "draft": "Draft (not confirmed yet)"}
 
 
 @dataclass(frozen=True)

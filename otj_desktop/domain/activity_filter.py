@@ -2,7 +2,8 @@
 
 Filters are query parameters (``?ksb=12&type=workshop&tag=agile&quality=good&from=2026-01-01
 &to=2026-03-31&q=unit+tests&page=2``), so a filtered list can be bookmarked, opened in another
-window, and walked back through with the browser's Back button. :func:`parse_filter` reads them
+window, and walked back through with the browser's Back button. Drafts (activities not
+confirmed yet) are left out unless ``drafts=1`` asks for them too. :func:`parse_filter` reads them
 into an :class:`ActivityFilter` and says what was wrong with any it could not use;
 :meth:`ActivityFilter.query_args` writes them back for links (pagination, export).
 
@@ -36,6 +37,7 @@ PARAMS = {
     "date_from": "from",
     "date_to": "to",
     "text": "q",
+    "include_drafts": "drafts",
 }
 
 
@@ -50,6 +52,7 @@ class ActivityFilter:
     date_from: date | None = None
     date_to: date | None = None
     text: str = ""
+    include_drafts: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -65,7 +68,9 @@ class ActivityFilter:
         args = {}
         for name, param in PARAMS.items():
             value = getattr(self, name)
-            if value:
+            if value is True:
+                args[param] = "1"
+            elif value:
                 args[param] = value.isoformat() if isinstance(value, date) else str(value)
         return args
 
@@ -113,8 +118,10 @@ def parse_filter(args: Mapping[str, str]) -> tuple[ActivityFilter, dict[str, str
     elif text and fts_query(text) is None:
         errors["q"] = "Search for words or numbers."
 
+    include_drafts = raw("drafts").lower() in ("1", "on", "true", "yes")
+
     return (
-        ActivityFilter(ksb_id, type_key, tag, quality, date_from, date_to, text),
+        ActivityFilter(ksb_id, type_key, tag, quality, date_from, date_to, text, include_drafts),
         errors,
     )
 

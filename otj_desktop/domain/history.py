@@ -15,7 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
+from otj_desktop.domain.activities import (
+    ACTIVITY_STATUS,
+    EVIDENCE_QUALITY,
+    HOURS_BASIS,
+    format_hours,
+)
 from otj_desktop.domain.activity_types import type_label
 from otj_desktop.domain.dates import uk_date
 from otj_desktop.domain.resource_links import describe_link
@@ -34,6 +39,7 @@ FIELD_LABELS: dict[str, str] = {
     "location": "Where",
     "hours_basis": "Paid hours",
     "evidence_quality": "Evidence quality",
+    "status": "Status",  # draft or confirmed; snapshots from before drafts existed lack it
     "ksbs": "KSBs",
     "tags": "Tags",
     # Evidence files (issue 8): links by CORE stage, and attached files (by content hash).
@@ -64,7 +70,13 @@ def ksb_key(ksb: Mapping[str, Any]) -> tuple[str, str, str]:
     return (str(ksb["standard"]), str(ksb["version"]), str(ksb["code"]))
 
 
+# What a field missing from an older snapshot meant then.
+MISSING_MEANS = {"status": "confirmed"}
+
+
 def _comparable(field: str, value: Any) -> Any:
+    if value is None and field in MISSING_MEANS:
+        return MISSING_MEANS[field]
     if field == "ksbs":
         return sorted(ksb_key(k) for k in value or [])
     if field == "tags":
@@ -149,6 +161,8 @@ def show_value(field: str, value: Any) -> str:
             return HOURS_BASIS.get(str(value), str(value))
         if field == "evidence_quality":
             return EVIDENCE_QUALITY.get(str(value), str(value))
+        if field == "status":
+            return ACTIVITY_STATUS.get(str(value), str(value))
     except (TypeError, ValueError):
         pass  # an odd value is still shown, as it is
     if isinstance(value, list):

@@ -6,6 +6,10 @@ Deleting is a soft delete (``deleted_at``): the entry leaves every list and tota
 still there to restore. Every write also records a version in the edit history
 (:mod:`otj_desktop.store.history`) inside the same transaction; :func:`restore` and
 :func:`restore_version` bring back a deleted activity or an earlier version as a new version.
+
+An activity is ``confirmed`` or a ``draft`` (made by a recurring template, waiting for review;
+see :mod:`otj_desktop.store.drafts`). Drafts are in no total and in none of the lists here
+except :func:`get`; :func:`confirm` makes one count.
 """
 
 from __future__ import annotations
@@ -71,6 +75,11 @@ class Activity:
     # store/attachment_rows.py.
     resource_links: list[dict[str, str]] = field(default_factory=list)
     attachments: list[attachment_rows.Attachment] = field(default_factory=list)
+    status: str = "confirmed"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
 
     @property
     def hours(self) -> str:
@@ -85,7 +94,7 @@ class Activity:
 
 _COLUMNS = """a.id, a.title, a.activity_date, a.start_time, a.end_time, a.duration_minutes,
     a.activity_type, a.description, a.notes, a.delivered_by, a.location, a.hours_basis,
-    a.evidence_quality, a.version, a.created_at, a.updated_at, a.deleted_at"""
+    a.evidence_quality, a.version, a.created_at, a.updated_at, a.deleted_at, a.status"""
 
 
 def get(conn: sqlite3.Connection, activity_id: int, *, include_deleted: bool = False) -> Activity:
@@ -102,9 +111,10 @@ def get(conn: sqlite3.Connection, activity_id: int, *, include_deleted: bool = F
 
 
 def recent(conn: sqlite3.Connection, limit: int = 5) -> list[Activity]:
-    """The newest live activities (by date, then by entry order)."""
+    """The newest live confirmed activities (by date, then by entry order)."""
     rows = conn.execute(
-        f"""SELECT {_COLUMNS} FROM activity a WHERE a.deleted_at IS NULL
+        f"""SELECT {_COLUMNS} FROM activity a
+            WHERE a.deleted_at IS NULL AND a.status = 'confirmed'
             ORDER BY a.activity_date DESC, a.id DESC LIMIT ?""",
         (limit,),
     ).fetchall()
@@ -190,36 +200,49 @@ def _from_row(row: sqlite3.Row) -> Activity:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         deleted_at=row["deleted_at"],
+        status=row["status"],
     )
 
 
 # --- writes ------------------------------------------------------------------------------------
 
 
-def create(tx: Transaction, data: ActivityInput) -> int:
-    """Store a new activity and return its id."""
+def create(
+    tx: Transaction, data: ActivityInput, *, status: str = "confirmed", quiet: bool = False
+) -> int:
+    """Store a new activity (a draft with ``status="draft"``) and return its id. ``quiet``
+    announces it without a summary, so windows update without a notice (drafts the app makes
+    by itself)."""
     now = utc_now_iso()
     cursor = tx.execute(
         """INSERT INTO activity (title, activity_date, start_time, end_time, duration_minutes,
                activity_type, description, notes, delivered_by, location, hours_basis,
-               evidence_quality, version, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)""",
-        (*_values(data), now, now),
+               evidence_quality, version, created_at, updated_at, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)""",
+        (*_values(data), now, now, status),
     )
     activity_id = cursor.lastrowid
     _set_links(tx, activity_id, data)
     history.record(tx, activity_id, "created")
-    _announce_saved(tx, activity_id, "created")
+    _announce_saved(tx, activity_id, "created", quiet=quiet)
     return activity_id
 
 
-def update(tx: Transaction, activity_id: int, data: ActivityInput, *, expected_version: int) -> int:
-    """Replace an activity's fields if nobody saved it since ``expected_version``.
+def update(
+    tx: Transaction,
+    activity_id: int,
+    data: ActivityInput,
+    *,
+    expected_version: int,
+    status: str | None = None,
+) -> int:
+    """Replace an activity's fields if nobody saved it since ``expected_version``; ``status``
+    (``"confirmed"`` to confirm a draft as it is saved) changes its status too.
 
     Returns the new version. Raises :class:`ActivityNotFound` or :class:`VersionConflict`.
     """
     current = _current(tx, activity_id, expected_version)
-    _replace(tx, activity_id, data)
+    _replace(tx, activity_id, data, status)
     history.record(tx, activity_id, "updated")
     _announce_saved(tx, activity_id, "updated")
     return current.version + 1
@@ -335,15 +358,18 @@ def _current(tx: Transaction, activity_id: int, expected_version: int) -> Activi
     return current
 
 
-def _replace(tx: Transaction, activity_id: int, data: ActivityInput) -> None:
-    """Overwrite the activity's fields and links, and count a new version."""
+def _replace(
+    tx: Transaction, activity_id: int, data: ActivityInput, status: str | None = None
+) -> None:
+    """Overwrite the activity's fields and links (and its status, when given), and count a new
+    version."""
     tx.execute(
         """UPDATE activity SET title = ?, activity_date = ?, start_time = ?, end_time = ?,
                duration_minutes = ?, activity_type = ?, description = ?, notes = ?,
                delivered_by = ?, location = ?, hours_basis = ?, evidence_quality = ?,
-               version = version + 1, updated_at = ?
+               version = version + 1, updated_at = ?, status = coalesce(?, status)
            WHERE id = ?""",
-        (*_values(data), utc_now_iso(), activity_id),
+        (*_values(data), utc_now_iso(), status, activity_id),
     )
     tx.execute("DELETE FROM activity_ksb WHERE activity_id = ?", (activity_id,))
     tx.execute("DELETE FROM activity_tag WHERE activity_id = ?", (activity_id,))
@@ -395,7 +421,12 @@ def record_file_change(tx: Transaction, activity_id: int, summary_action: str) -
 
 
 def _announce_saved(
-    tx: Transaction, activity_id: int, action: str, *, summary_action: str | None = None
+    tx: Transaction,
+    activity_id: int,
+    action: str,
+    *,
+    summary_action: str | None = None,
+    quiet: bool = False,
 ) -> None:
     saved = get(tx.conn, activity_id)
     tx.announce(
@@ -407,5 +438,39 @@ def _announce_saved(
         activity_date=saved.activity_date.isoformat(),
         ksb_codes=saved.ksb_codes,
         version=saved.version,
-        summary=f"“{saved.title}” {summary_action or action}",
+        status=saved.status,
+        summary="" if quiet else f"“{saved.title}” {summary_action or action}",
     )
+
+
+# --- drafts (see store/drafts.py for making and listing them) ----------------------------------
+
+
+def confirm(tx: Transaction, activity_id: int, *, expected_version: int) -> int:
+    """Confirm a draft as it is: from now on it counts in every total. Returns the new version.
+
+    Raises :class:`ActivityNotFound` (also when it is not a draft: confirmed already, perhaps
+    in another window) or :class:`VersionConflict`.
+    """
+    current = _current(tx, activity_id, expected_version)
+    if not current.is_draft:
+        raise ActivityNotFound(activity_id)
+    tx.execute(
+        """UPDATE activity SET status = 'confirmed', version = version + 1, updated_at = ?
+           WHERE id = ?""",
+        (utc_now_iso(), activity_id),
+    )
+    history.record(tx, activity_id, "updated")
+    _announce_saved(tx, activity_id, "confirmed")
+    return current.version + 1
+
+
+def drafts(conn: sqlite3.Connection, limit: int = 50) -> list[Activity]:
+    """Live drafts waiting for review, newest first."""
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM activity a
+            WHERE a.deleted_at IS NULL AND a.status = 'draft'
+            ORDER BY a.activity_date DESC, a.id DESC LIMIT ?""",
+        (limit,),
+    ).fetchall()
+    return with_links(conn, [_from_row(r) for r in rows])

@@ -44,8 +44,10 @@ def where(filters: ActivityFilter | None, *, in_order: bool = False) -> tuple[st
     match has to be visited anyway.
     """
     clauses, params = ["a.deleted_at IS NULL"], []
+    if filters is None or not filters.include_drafts:
+        clauses.append("a.status = 'confirmed'")  # drafts are in no list unless asked for
     if filters is None:
-        return clauses[0], params
+        return " AND ".join(clauses), params
     if filters.activity_type:
         clauses.append("a.activity_type = ?")
         params.append(filters.activity_type)
@@ -72,18 +74,20 @@ def where(filters: ActivityFilter | None, *, in_order: bool = False) -> tuple[st
         params.append(filters.tag)
     if filters.search:
         clauses.append(f"{ident} IN (SELECT rowid FROM activity_fts WHERE activity_fts MATCH ?)")
-        params.append(match_live(filters.search))
+        params.append(match_live(filters.search, include_drafts=filters.include_drafts))
     return " AND ".join(clauses), params
 
 
-def match_live(words: str) -> str:
-    """The FTS5 query for live activities whose title, description or notes have ``words``.
+def match_live(words: str, *, include_drafts: bool = False) -> str:
+    """The FTS5 query for live activities whose title, description or notes have ``words``
+    (confirmed ones only, unless ``include_drafts``).
 
     ``words`` comes from :func:`~otj_desktop.domain.activity_filter.fts_query` (quoted terms
     only). The column filter keeps the search off the ``state`` column, which only holds
-    "live" or "deleted" (see migration 0002).
+    "live", "draft" or "deleted" (see migrations 0002 and 0005).
     """
-    return f"{{title description notes}} : ({words}) AND state : live"
+    states = "(live OR draft)" if include_drafts else "live"
+    return f"{{title description notes}} : ({words}) AND state : {states}"
 
 
 def count(conn: sqlite3.Connection, filters: ActivityFilter | None) -> int:
@@ -95,7 +99,9 @@ def count(conn: sqlite3.Connection, filters: ActivityFilter | None) -> int:
     live matches). Any other mix counts the matching rows.
     """
     f = filters or ActivityFilter()
-    used = {name for name, value in vars(f).items() if value not in (None, "")}
+    used = {
+        name for name, value in vars(f).items() if value not in (None, "") and value is not False
+    }
     if used <= {"activity_type", "date_from", "date_to"}:
         return _count_days(conn, f)
     if used <= {"ksb_id", "activity_type"}:

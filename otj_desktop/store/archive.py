@@ -40,13 +40,15 @@ from otj_desktop.domain.dates import utc_now_iso
 from otj_desktop.domain.history import FIELD_LABELS, SNAPSHOT_FIELDS, diff, ksb_key
 from otj_desktop.domain.targets import BREAK_REASON_MAX
 from otj_desktop.standards.importer import SOURCES
-from otj_desktop.store import archive_files
+from otj_desktop.store import archive_files, archive_templates
 from otj_desktop.store import history as history_store
 from otj_desktop.store.attachment_files import folder_of
 from otj_desktop.store.db import Database, Transaction
 
 FORMAT = "otj-desktop-export"
-FORMAT_VERSION = 2  # 2: resource links, attachments and their files (store/archive_files.py)
+# 2: resource links, attachments and their files (store/archive_files.py), templates
+# (store/archive_templates.py) and each activity's draft/confirmed status.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # Each data file, and the format version that introduced it. A file is required in archives of
 # that format version or later; a later feature adds its file here and bumps FORMAT_VERSION.
@@ -57,6 +59,7 @@ DATA_FILES: dict[str, int] = {
     "activities.json": 1,
     "history.json": 1,
     "breaks.json": 1,
+    "templates.json": 2,  # store/archive_templates.py
 }
 
 MAX_MEMBERS = 20_000  # the JSON files and the attached files
@@ -110,6 +113,7 @@ def export_archive(
             "activities.json": {"activities": _export_activities(conn)},
             "history.json": {"history": _export_history(conn)},
             "breaks.json": {"breaks": _export_breaks(conn)},
+            "templates.json": {"templates": archive_templates.export_templates(conn)},
         }
         schema = conn.execute("PRAGMA user_version").fetchone()[0]
         stored = archive_files.files_to_export(conn, folder)
@@ -171,6 +175,7 @@ def _counts(files: dict[str, Any]) -> dict[str, int]:
         "breaks": len(files["breaks.json"]["breaks"]),
         "resource_links": sum(len(a["resource_links"]) for a in activities),
         "attachments": sum(len(a["attachments"]) for a in activities),
+        "templates": len(files.get("templates.json", {}).get("templates", [])),
     }
 
 
@@ -237,6 +242,7 @@ _ACTIVITY_COLUMNS = (
     "created_at",
     "updated_at",
     "deleted_at",
+    "status",  # format 2: "confirmed" or "draft"
 )
 
 
@@ -311,6 +317,7 @@ class Archive:
     history: list[dict]
     breaks: list[dict]
     attachment_files: dict[str, int] = field(default_factory=dict)  # sha256 -> size in bytes
+    templates: list[dict] = field(default_factory=list)  # format 2
 
     @property
     def exported_at(self) -> str:
@@ -494,7 +501,10 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
     tags = _validate_tags(_section(data, "tags.json", "tags"))
     with_files = manifest["format_version"] >= archive_files.FORMAT_WITH_FILES
     activities = _validate_activities(
-        _section(data, "activities.json", "activities"), known_ksbs, with_files=with_files
+        _section(data, "activities.json", "activities"),
+        known_ksbs,
+        with_files=with_files,
+        with_status=manifest["format_version"] >= 2,
     )
     history = _validate_history(
         _section(data, "history.json", "history"), {a["uid"] for a in activities}
@@ -506,7 +516,24 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
         if (sha256 := archive_files.member_sha(name))
     }
     archive_files.check_files(activities, history, attached, _fail)
-    archive = Archive(manifest, profile, standards, tags, activities, history, breaks, attached)
+    templates = (
+        archive_templates.validate_templates(
+            _section(data, "templates.json", "templates"), {a["uid"] for a in activities}
+        )
+        if "templates.json" in data
+        else []
+    )
+    archive = Archive(
+        manifest,
+        profile,
+        standards,
+        tags,
+        activities,
+        history,
+        breaks,
+        attachment_files=attached,
+        templates=templates,
+    )
     counts = _counts(
         {
             "standards.json": {"standards": standards},
@@ -514,6 +541,7 @@ def _validate(manifest: dict, data: dict[str, Any]) -> Archive:
             "activities.json": {"activities": activities},
             "history.json": {"history": history},
             "breaks.json": {"breaks": breaks},
+            "templates.json": {"templates": templates},
         }
     )
     counts["attachment_files"] = len(attached)
@@ -786,6 +814,8 @@ def _activity_fields(f: _Fields) -> dict:
         "location": f.text("location", max_len=rules.SHORT_TEXT_MAX, line=True),
         "hours_basis": f.choice("hours_basis", rules.HOURS_BASIS),
         "evidence_quality": f.choice("evidence_quality", rules.EVIDENCE_QUALITY),
+        # Snapshots from before drafts existed, and format 1 files, have no status.
+        "status": f.choice("status", rules.ACTIVITY_STATUS) if "status" in f.obj else "confirmed",
     }
     if values["duration_minutes"] % 15:
         f.fail("duration_minutes", "should be in steps of 15 minutes")
@@ -836,11 +866,17 @@ def _is_tag_name(name: Any) -> bool:
 
 
 def _validate_activities(
-    items: list, known_ksbs: set[tuple[str, str, str]], *, with_files: bool = True
+    items: list,
+    known_ksbs: set[tuple[str, str, str]],
+    *,
+    with_files: bool = True,
+    with_status: bool = False,
 ) -> list[dict]:
     out, uids, ids = [], set(), set()
     for i, item in enumerate(items, 1):
         f = _Fields(item, f"activities.json, activity {i}")
+        if with_status:
+            f.raw("status")  # format 2 files always say whether an activity is a draft
         a = {
             "id": f.integer("id", 1, 2**62),
             "uid": f.text("uid", max_len=32, allow_empty=False),
@@ -933,6 +969,8 @@ class ImportSummary:
     activities_only_here: int = 0
     tags_added: list[str] = field(default_factory=list)
     breaks_added: int = 0
+    templates_added: list[str] = field(default_factory=list)
+    templates_replaced: list[str] = field(default_factory=list)
     history_entries: int = 0
     profile: str = "kept"  # "replaced", "unchanged" or "kept" (the export has no profile set)
 
@@ -945,6 +983,8 @@ class ImportSummary:
             or self.activities_replaced
             or self.tags_added
             or self.breaks_added
+            or self.templates_added
+            or self.templates_replaced
             or self.profile == "replaced"
         )
 
@@ -982,6 +1022,7 @@ def apply_import(tx: Transaction, archive: Archive) -> ImportSummary:
     _import_activities(tx, archive, summary, renames, ksb_ids, keep_ids=keep_ids)
     _import_profile(tx, archive, summary, renames)
     _import_breaks(tx, archive, summary, keep_ids=keep_ids)
+    archive_templates.import_templates(tx, archive, summary, keep_ids=keep_ids)
     tx.announce(
         "resync",
         summary=(
@@ -995,7 +1036,8 @@ def apply_import(tx: Transaction, archive: Archive) -> ImportSummary:
 def _is_empty(conn: sqlite3.Connection) -> bool:
     row = conn.execute(
         """SELECT (SELECT count(*) FROM standard) + (SELECT count(*) FROM activity)
-                + (SELECT count(*) FROM tag) + (SELECT count(*) FROM activity_history)"""
+                + (SELECT count(*) FROM tag) + (SELECT count(*) FROM activity_history)
+                + (SELECT count(*) FROM activity_template)"""
     ).fetchone()
     return row[0] == 0
 
@@ -1180,6 +1222,7 @@ _EDITABLE = (
     "location",
     "hours_basis",
     "evidence_quality",
+    "status",
 )
 
 

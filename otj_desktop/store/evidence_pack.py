@@ -9,11 +9,16 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+from otj_desktop.domain.activity_types import counting_type_keys
 from otj_desktop.domain.evidence_pack import PackActivity, PackKsbInfo
 
-# Which activities count towards the pack's totals. One place, so a rule added later (such as
-# leaving out drafts or activity types that are not off-the-job training) changes it here.
-COUNTED = "a.deleted_at IS NULL"
+# Which activities the pack shows and totals: live, confirmed (not drafts waiting for review)
+# and of a type that counts as off-the-job training. One place for the rule.
+COUNTED = (
+    "a.deleted_at IS NULL AND a.status = 'confirmed' AND a.activity_type IN ("
+    + ", ".join(f"'{key}'" for key in counting_type_keys())
+    + ")"
+)
 
 
 def activities(

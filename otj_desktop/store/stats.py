@@ -1,11 +1,14 @@
 """Totals for the dashboard and the KSB browser, read from the running totals.
 
-Nothing here touches the activity rows themselves: migration 0002's triggers keep
-``activity_type_total``, ``activity_day_total`` (per day and type), ``ksb_total`` (per KSB and
-type) and ``tag_total`` up to date for live activities, so every figure costs a read of a few
-hundred small rows at most, however many years of entries there are (``bench/progress.py``).
+Nothing here touches the activity rows themselves: the triggers of migrations 0002 and 0005
+keep ``activity_type_total``, ``activity_day_total`` (per day and type), ``ksb_total`` (per KSB
+and type), ``ksb_quality_total`` and ``tag_total`` up to date for live confirmed activities
+(drafts waiting for review are in none), so every figure costs a read of a few hundred small
+rows at most, however many years of entries there are (``bench/progress.py``).
 Which types count towards OTJ hours is decided in Python (:func:`counting_type_keys`), which
-is why the totals are kept per type.
+is why the totals are kept per type: every figure here, hours and counts alike, leaves out the
+types that do not count (progress reviews, English and maths ...); ``other_count`` says how
+many of those were logged.
 """
 
 from __future__ import annotations
@@ -36,12 +39,21 @@ class Summary:
 
     total_minutes: int
     week_minutes: int
-    activity_count: int
+    activity_count: int  # confirmed activities of the types that count towards OTJ
     ksbs_with_evidence: int
     ksbs_total: int
     recent_minutes: int = 0  # the 56 days up to and including today
     training_minutes: int = 0  # training courses and workshops
     by_type: tuple[TypeTotal, ...] = ()
+    other_count: int = 0  # confirmed activities of types that do not count towards OTJ
+
+    @property
+    def counting_types(self) -> tuple[TypeTotal, ...]:
+        return tuple(t for t in self.by_type if t.counts_towards_otj)
+
+    @property
+    def other_types(self) -> tuple[TypeTotal, ...]:
+        return tuple(t for t in self.by_type if not t.counts_towards_otj)
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,9 @@ class KsbStat:
     code: str
     title: str | None
     statement: str
-    activity_count: int
-    minutes: int  # OTJ minutes of the live activities linked to it
+    activity_count: int  # confirmed OTJ activities linked to it (the evidence)
+    minutes: int  # their minutes
+    other_count: int = 0  # confirmed activities of types that do not count, linked to it
 
     @property
     def has_evidence(self) -> bool:
@@ -106,12 +119,13 @@ def summary(
     return Summary(
         total_minutes=sum(t.minutes for t in by_type if t.counts_towards_otj),
         week_minutes=weeks[-1].minutes,
-        activity_count=sum(t.activity_count for t in by_type),
+        activity_count=sum(t.activity_count for t in by_type if t.counts_towards_otj),
         ksbs_with_evidence=sum(1 for k in ksbs if k.has_evidence),
         ksbs_total=len(ksbs),
         recent_minutes=sum(w.recent_minutes for w in weeks),
         training_minutes=sum(t.minutes for t in by_type if t.training and t.counts_towards_otj),
         by_type=tuple(by_type),
+        other_count=sum(t.activity_count for t in by_type if not t.counts_towards_otj),
     )
 
 
@@ -173,20 +187,22 @@ def weekly_minutes(conn: sqlite3.Connection, *, today: date, weeks: int = 12) ->
 
 
 def ksb_stats(conn: sqlite3.Connection, standard_id: int) -> list[KsbStat]:
-    """Every KSB of the standard with its live activities and OTJ minutes, in standard order
-    (knowledge, skills, behaviours; each by position)."""
+    """Every KSB of the standard with its confirmed OTJ activities and their minutes, in
+    standard order (knowledge, skills, behaviours; each by position)."""
     counting = counting_type_keys()
     marks = ",".join("?" * len(counting))
     rows = conn.execute(
         f"""SELECT k.id, k.category, k.code, k.title, k.statement,
-                   coalesce(sum(t.activity_count), 0),
-                   coalesce(sum(t.minutes) FILTER (WHERE t.activity_type IN ({marks})), 0)
+                   coalesce(sum(t.activity_count) FILTER (WHERE t.activity_type IN ({marks})), 0),
+                   coalesce(sum(t.minutes) FILTER (WHERE t.activity_type IN ({marks})), 0),
+                   coalesce(sum(t.activity_count)
+                            FILTER (WHERE t.activity_type NOT IN ({marks})), 0)
             FROM ksb k LEFT JOIN ksb_total t ON t.ksb_id = k.id
             WHERE k.standard_id = ?
             GROUP BY k.id
             ORDER BY CASE k.category WHEN 'knowledge' THEN 0 WHEN 'skill' THEN 1 ELSE 2 END,
                      k.position""",
-        (*counting, standard_id),
+        (*counting, *counting, *counting, standard_id),
     ).fetchall()
     return [KsbStat(*row) for row in rows]
 
@@ -213,7 +229,20 @@ def tag_counts(conn: sqlite3.Connection, *, limit: int | None = None) -> list[Ta
 
 
 def live_activity_count(conn: sqlite3.Connection) -> int:
-    """How many live activities there are (from the totals: no scan of the activities)."""
+    """How many live confirmed activities there are, of any type (from the totals: no scan of
+    the activities)."""
     return conn.execute(
         "SELECT coalesce(sum(activity_count), 0) FROM activity_day_total"
+    ).fetchone()[0]
+
+
+def otj_minutes_between(conn: sqlite3.Connection, first: date, last: date) -> int:
+    """OTJ minutes of confirmed activities dated ``first`` to ``last`` (both included), from
+    the day totals."""
+    counting = counting_type_keys()
+    return conn.execute(
+        f"""SELECT coalesce(sum(minutes), 0) FROM activity_day_total
+            WHERE activity_date BETWEEN ? AND ?
+              AND activity_type IN ({",".join("?" * len(counting))})""",
+        (first.isoformat(), last.isoformat(), *counting),
     ).fetchone()[0]

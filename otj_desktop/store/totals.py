@@ -1,8 +1,10 @@
 """The running totals behind the dashboard: what they should hold, a check, and a rebuild.
 
-Triggers (migration 0002) keep four small tables up to date on every write:
-``activity_type_total`` (live activities and minutes per type), ``activity_day_total`` (per
-day and type), ``ksb_total`` (per KSB and type) and ``tag_total`` (per tag). Reading them
+Triggers (migration 0002, recreated by 0005) keep five small tables up to date on every write:
+``activity_type_total`` (counted activities and minutes per type), ``activity_day_total`` (per
+day and type), ``ksb_total`` (per KSB and type), ``ksb_quality_total`` (per KSB, type and
+evidence quality) and ``tag_total`` (per tag). An activity is counted while it is live and
+confirmed: deleted activities and drafts waiting for review are in no total. Reading them
 instead of every activity keeps the dashboard fast at any size. This module says, in plain SQL
 over the real rows, what each total should be, so that a test (and an integrity check) can
 compare, and a damaged set of totals can be rebuilt in one transaction.
@@ -16,21 +18,28 @@ from otj_desktop.store.db import Transaction
 
 # Each total table with the query that recomputes it from the real rows, in the same column
 # order as the table (key columns first).
+# The condition for an activity (``a``) to be in the totals: live and confirmed (not a draft).
+COUNTED = "a.deleted_at IS NULL AND a.status = 'confirmed'"
+
 EXPECTED: dict[str, str] = {
-    "activity_type_total": """
+    "activity_type_total": f"""
         SELECT activity_type, count(*), sum(duration_minutes)
-        FROM activity WHERE deleted_at IS NULL GROUP BY activity_type""",
-    "activity_day_total": """
+        FROM activity a WHERE {COUNTED} GROUP BY activity_type""",
+    "activity_day_total": f"""
         SELECT activity_date, activity_type, count(*), sum(duration_minutes)
-        FROM activity WHERE deleted_at IS NULL GROUP BY activity_date, activity_type""",
-    "ksb_total": """
+        FROM activity a WHERE {COUNTED} GROUP BY activity_date, activity_type""",
+    "ksb_total": f"""
         SELECT ak.ksb_id, a.activity_type, count(*), sum(a.duration_minutes)
         FROM activity_ksb ak JOIN activity a ON a.id = ak.activity_id
-        WHERE a.deleted_at IS NULL GROUP BY ak.ksb_id, a.activity_type""",
-    "tag_total": """
+        WHERE {COUNTED} GROUP BY ak.ksb_id, a.activity_type""",
+    "ksb_quality_total": f"""
+        SELECT ak.ksb_id, a.activity_type, a.evidence_quality, count(*), sum(a.duration_minutes)
+        FROM activity_ksb ak JOIN activity a ON a.id = ak.activity_id
+        WHERE {COUNTED} GROUP BY ak.ksb_id, a.activity_type, a.evidence_quality""",
+    "tag_total": f"""
         SELECT at.tag_id, count(*)
         FROM activity_tag at JOIN activity a ON a.id = at.activity_id
-        WHERE a.deleted_at IS NULL GROUP BY at.tag_id""",
+        WHERE {COUNTED} GROUP BY at.tag_id""",
 }
 
 

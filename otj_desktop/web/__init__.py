@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter, Map
 from otj_desktop import __version__
 from otj_desktop.domain import dates
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
-from otj_desktop.domain.activity_types import ACTIVITY_TYPES, type_label
+from otj_desktop.domain.activity_types import ACTIVITY_TYPES, option_label, type_label
 from otj_desktop.store.db import Database, StorageError, storage_error_message
 from otj_desktop.store.migrate import migrate
 from otj_desktop.web import context, security
@@ -83,7 +83,7 @@ def _setup_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         app_version=__version__,
         activity_types=ACTIVITY_TYPES,
-        activity_type_options=[(t.key, t.label) for t in ACTIVITY_TYPES],
+        activity_type_options=[(t.key, option_label(t)) for t in ACTIVITY_TYPES],
         evidence_quality=EVIDENCE_QUALITY,
         hours_basis=HOURS_BASIS,
     )
@@ -124,6 +124,22 @@ def _setup_blueprints(app: Flask) -> None:
         evidence_pack,
     )
     for module in areas:
+        app.register_blueprint(module.bp)
+    _setup_planning_blueprints(app)
+
+
+def _setup_planning_blueprints(app: Flask) -> None:
+    """Templates and drafts, readiness, entry checks, appearance and the reminder (issue 8)."""
+    from otj_desktop.web import (
+        activity_templates,
+        appearance,
+        drafts,
+        entry_checks,
+        readiness,
+        reminders,
+    )
+
+    for module in (activity_templates, drafts, readiness, entry_checks, appearance, reminders):
         app.register_blueprint(module.bp)
 
 

@@ -34,6 +34,7 @@ from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
 from otj_desktop.store.db import Database
+from otj_desktop.web import planning
 from otj_desktop.web.conflicts import compare_versions
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.resource_link_form import rows_for, wants_more_rows, with_links
@@ -67,6 +68,7 @@ def index() -> tuple[str, int]:
         filter_errors=errors,
         filter_ksbs=standard_store.ksbs(conn, profile.standard_id) if profile.standard_id else [],
         filter_tags=tag_store.all_names(conn),
+        **planning.drafts_context(),
     )
     return page_html, 422 if errors else 200
 
@@ -117,9 +119,9 @@ def _export_cells(db: Database, filters: ActivityFilter) -> Iterator[list[str]]:
 
 @bp.get("/new")
 def new() -> str:
-    return _form_page(
-        values={"activity_date": state().clock().isoformat(), "evidence_quality": "draft"}
-    )
+    values = {"activity_date": state().clock().isoformat(), "evidence_quality": "draft"}
+    prefilled, notice = planning.template_prefill(request.args.get("template", type=int))
+    return _form_page(values={**values, **prefilled}, template_notice=notice)
 
 
 @bp.post("/new")
@@ -133,6 +135,7 @@ def create() -> Response | tuple[str, int]:
     with write() as tx:
         activity_id = activity_store.create(tx, data)
     flash(f"Saved “{data.title}”.", "success")
+    planning.flash_warnings(activity_id)
     return redirect(url_for(".show", activity_id=activity_id))
 
 
@@ -173,16 +176,20 @@ def update(activity_id: int) -> Response | tuple[str, int]:
     except InvalidActivity as invalid:
         return _form_page(values=request.form, errors=invalid.errors, activity=activity), 422
     expected = request.form.get("version", type=int)
+    status = planning.status_on_save(activity, request.form)
     try:
         with write() as tx:
-            activity_store.update(tx, activity_id, data, expected_version=expected or -1)
+            activity_store.update(
+                tx, activity_id, data, expected_version=expected or -1, status=status
+            )
     except activity_store.VersionConflict as conflict:
         theirs = conflict.current
         page = _form_page(values=request.form, activity=theirs, conflict=theirs, mine=data)
         return page, 409
     except activity_store.ActivityNotFound:  # deleted between the read above and the write
         return _deleted_while_editing(activity)
-    flash(f"Saved “{data.title}”.", "success")
+    flash(f"Saved “{data.title}”{' and confirmed it' if status else ''}.", "success")
+    planning.flash_warnings(activity_id)
     return redirect(url_for(".show", activity_id=activity_id))
 
 
@@ -232,7 +239,15 @@ def _validated_form(activity: activity_store.Activity | None = None):
 
 
 def _form_page(
-    *, values, errors=None, activity=None, conflict=None, mine=None, deleted=False, more_rows=False
+    *,
+    values,
+    errors=None,
+    activity=None,
+    conflict=None,
+    mine=None,
+    deleted=False,
+    more_rows=False,
+    template_notice=None,
 ) -> str:
     conn = get_conn()
     profile = profile_store.get(conn)
@@ -261,6 +276,7 @@ def _form_page(
         known_tags=tag_store.all_names(conn),
         today=state().clock().isoformat(),
         link_rows=rows_for(values, more=more_rows),
+        **planning.form_context(activity, template_notice),
     )
 
 

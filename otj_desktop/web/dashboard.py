@@ -26,14 +26,17 @@ from otj_desktop.domain.profile import TARGET_LIMITS, InvalidProfile, validate_t
 from otj_desktop.domain.targets import TargetInputs, pace_for, work_out
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import profile as profile_store
+from otj_desktop.store import readiness as readiness_store
 from otj_desktop.store import stats
 from otj_desktop.store.standards import CATEGORY_LABELS
+from otj_desktop.web import planning
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.progress import target_inputs
 
 bp = Blueprint("dashboard", __name__)
 
 TOP_TAGS = 10
+DRAFTS_SHOWN = 5
 CHART_WEEKS = 12
 
 
@@ -117,6 +120,8 @@ def dashboard_context(
         "training_types": [t.label for t in ACTIVITY_TYPES if t.training],
         "target_errors": target_errors or {},
         "target_values": target_values or {},
+        "readiness": readiness_store.readiness(conn, profile.standard_id, today),
+        **planning.drafts_context(DRAFTS_SHOWN),
     }
 
 
