@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from otj_desktop import APP_NAME
-from otj_desktop.standards.importer import StandardFileError, parse_standard
+from otj_desktop.standards.importer import UPLOAD_LIMIT, StandardFileError, parse_standard
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store.db import Database, StorageError
@@ -39,7 +39,6 @@ from otj_desktop.windows import DesktopShell
 log = logging.getLogger(__name__)
 
 EXPORT_PATH = "/activities/export.csv"
-IMPORT_LIMIT = 5 * 1024 * 1024  # as the Standard page's upload: one standard is well under 1 MB
 VIEW_PAGES = (
     ("Dashboard", "/"),
     ("Activities", "/activities"),
@@ -170,10 +169,10 @@ def import_standard_file(db: Database, path: Path) -> bool:
     """
     try:
         with path.open("rb") as handle:
-            raw = handle.read(IMPORT_LIMIT + 1)
+            raw = handle.read(UPLOAD_LIMIT + 1)
     except OSError as exc:
         raise StandardFileError(f"Could not read {path.name}: {exc.strerror or exc}.") from None
-    if len(raw) > IMPORT_LIMIT:
+    if len(raw) > UPLOAD_LIMIT:
         raise StandardFileError(f"{path.name} is too large to be a standard's JSON file.")
     data = parse_standard(raw)
     with db.transaction() as tx:

@@ -27,6 +27,7 @@ from typing import Any, Final, Literal, NoReturn
 
 __all__ = [
     "SOURCES",
+    "UPLOAD_LIMIT",
     "DutyData",
     "KsbCategory",
     "KsbData",
@@ -45,6 +46,10 @@ SOURCES: Final = ("official", "catalogue", "manual")
 # Limits well above any real standard (the biggest have around 100 KSBs and statements of a
 # few hundred characters) but low enough that a wrong or hostile file cannot swamp the app.
 MAX_FILE_BYTES: Final = 5_000_000
+# How much of a file offered as a standard the app reads: the Standard page's upload limit and
+# the File menu's read (one source for both). A little over MAX_FILE_BYTES, so the upload's
+# form wrapping fits and a file just too big is refused by parse_standard itself.
+UPLOAD_LIMIT: Final = 5 * 1024 * 1024
 MAX_KSBS: Final = 500
 MAX_DUTIES: Final = 200
 MAX_STATEMENT_CHARS: Final = 5000

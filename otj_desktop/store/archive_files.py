@@ -1,5 +1,6 @@
 """The evidence-files part of the export (format 2): resource links, attachment rows and the
-attached files themselves, kept apart from ``store/archive.py`` so that module stays readable.
+attached files themselves, written, checked and imported here; the other archive modules call
+these functions (``store/archive.py`` lists them all and what each does).
 
 * ``activities.json``: each activity gains ``resource_links`` (as in a history snapshot) and
   ``attachments`` (``id``, ``sha256``, ``name``, ``media_type``, ``size_bytes``,
@@ -40,6 +41,8 @@ from otj_desktop.domain.resource_links import (
 )
 from otj_desktop.store import attachment_rows
 from otj_desktop.store import resource_links as resource_link_store
+from otj_desktop.store.archive_fields import Fields
+from otj_desktop.store.archive_format import ROW_ID_MAX, fail
 from otj_desktop.store.attachment_files import AttachmentFiles, is_sha256, referenced_hashes
 from otj_desktop.store.db import Transaction
 
@@ -49,8 +52,10 @@ ATTACHMENTS_PER_ACTIVITY_MAX = 500
 _MEMBER = re.compile(r"attachments/([0-9a-f]{64})")
 # Kinds whose contents are compressed already: deflating them again only costs time.
 _STORED_KINDS = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-_ATTACHMENT_KEYS = {"id", "sha256", "name", "media_type", "size_bytes", "created_at"}
-_SNAPSHOT_ATTACHMENT_KEYS = {"sha256", "name", "media_type", "size_bytes"}
+# An attachment row as exported; a history snapshot records it without id and created_at.
+_ATTACHMENT_FIELDS = ("id", "sha256", "name", "media_type", "size_bytes", "created_at")
+_ATTACHMENT_KEYS = set(_ATTACHMENT_FIELDS)
+_SNAPSHOT_ATTACHMENT_KEYS = _ATTACHMENT_KEYS - {"id", "created_at"}
 _LINK_KEYS = {"stage", "title", "url", "source", "description"}
 
 
@@ -67,14 +72,7 @@ def export_fields(conn: sqlite3.Connection, activity_id: int) -> dict[str, Any]:
     return {
         "resource_links": resource_link_store.for_activity(conn, activity_id),
         "attachments": [
-            {
-                "id": a.id,
-                "sha256": a.sha256,
-                "name": a.name,
-                "media_type": a.media_type,
-                "size_bytes": a.size_bytes,
-                "created_at": a.created_at,
-            }
+            {key: getattr(a, key) for key in _ATTACHMENT_FIELDS}
             for a in attachment_rows.for_activity(conn, activity_id)
         ],
     }
@@ -113,10 +111,10 @@ def write_members(
 # --- validating (untrusted input) -------------------------------------------------------------
 
 
-def validate_fields(f: Any, *, required: bool, snapshot: bool = False) -> dict[str, list]:
+def validate_fields(f: Fields, *, required: bool, snapshot: bool = False) -> dict[str, list]:
     """``resource_links`` and ``attachments`` of one activity (or history snapshot).
 
-    ``f`` is the archive module's typed reader of the object; ``required`` for format 2 files.
+    ``f`` reads the activity's object; ``required`` for format 2 files.
     """
     out: dict[str, list] = {"resource_links": [], "attachments": []}
     if required or "resource_links" in f.obj:
@@ -126,10 +124,10 @@ def validate_fields(f: Any, *, required: bool, snapshot: bool = False) -> dict[s
     return out
 
 
-def _links(f: Any) -> list[dict[str, str]]:
+def _links(f: Fields) -> list[dict[str, str]]:
     links = []
     for i, item in enumerate(f.items("resource_links", LINKS_PER_ACTIVITY_MAX), 1):
-        link = type(f)(item, f"{f.where}, resource link {i}")
+        link = Fields(item, f"{f.where}, resource link {i}")
         if set(item) != _LINK_KEYS:
             link.fail("url", "comes with fields the app never records")
         value = {
@@ -148,10 +146,10 @@ def _links(f: Any) -> list[dict[str, str]]:
     return links
 
 
-def _attachments(f: Any, *, snapshot: bool) -> list[dict[str, Any]]:
+def _attachments(f: Fields, *, snapshot: bool) -> list[dict[str, Any]]:
     items, seen = [], set()
     for i, item in enumerate(f.items("attachments", ATTACHMENTS_PER_ACTIVITY_MAX), 1):
-        a = type(f)(item, f"{f.where}, attachment {i}")
+        a = Fields(item, f"{f.where}, attachment {i}")
         keys = _SNAPSHOT_ATTACHMENT_KEYS if snapshot else _ATTACHMENT_KEYS
         if set(item) != keys:
             a.fail("sha256", "comes with fields the app never records")
@@ -162,7 +160,7 @@ def _attachments(f: Any, *, snapshot: bool) -> list[dict[str, Any]]:
             "size_bytes": a.integer("size_bytes", 1, MAX_BYTES),
         }
         if not snapshot:
-            value = {"id": a.integer("id", 1, 2**62), **value, "created_at": None}
+            value = {"id": a.integer("id", 1, ROW_ID_MAX), **value, "created_at": None}
             value["created_at"] = a.timestamp("created_at")
         if not is_sha256(value["sha256"]) or value["sha256"] in seen:
             a.fail("sha256", "is not 64 hex digits, or appears twice")
@@ -173,9 +171,7 @@ def _attachments(f: Any, *, snapshot: bool) -> list[dict[str, Any]]:
     return items
 
 
-def check_files(
-    activities: list[dict], history: list[dict], members: dict[str, int], fail: Any
-) -> None:
+def check_files(activities: list[dict], history: list[dict], members: dict[str, int]) -> None:
     """Every attachment row has its file, of the size the row says, and every file in the
     export is one that a row or a history version refers to."""
     ids = set()

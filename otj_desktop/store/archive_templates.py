@@ -1,8 +1,9 @@
 """The export's ``templates.json`` (format 2): templates, and the drafts recurring ones made.
 
-Kept apart from :mod:`otj_desktop.store.archive` (which calls these three functions and lends
-its untrusted-JSON readers) so each kind of data stays a readable size. The member's shape is
-in ``docs/export-format.md``. Templates name KSBs by standard reference, version and code, and
+Written, checked and imported here, beside the rest of the export (``store/archive.py`` lists
+the modules; ``archive_export``, ``archive_validate`` and ``archive_import`` call these three
+functions), with the same untrusted-JSON readers (``archive_fields``). The member's shape is in
+``docs/export-format.md``. Templates name KSBs by standard reference, version and code, and
 may name KSBs no longer in any standard (a template outlives a removed KSB), so those links are
 checked for shape only. Drafts made are named by due date and the draft activity's uid.
 """
@@ -15,7 +16,8 @@ from typing import Any
 
 from otj_desktop.domain import activities as rules
 from otj_desktop.domain.templates import NAME_MAX
-from otj_desktop.store import archive as base
+from otj_desktop.store.archive_fields import Fields, is_uid, ksb_refs, tag_names
+from otj_desktop.store.archive_format import ROW_ID_MAX, Archive, ImportSummary
 from otj_desktop.store.db import Transaction
 
 _COLUMNS = (
@@ -65,9 +67,9 @@ def validate_templates(items: list, activity_uids: set[str]) -> list[dict]:
     out: list[dict] = []
     uids, names, ids = set(), set(), set()
     for i, item in enumerate(items, 1):
-        f = base._Fields(item, f"templates.json, template {i}")
+        f = Fields(item, f"templates.json, template {i}")
         t = {
-            "id": f.integer("id", 1, 2**62),
+            "id": f.integer("id", 1, ROW_ID_MAX),
             "uid": f.text("uid", max_len=32, allow_empty=False),
             "name": f.text("name", max_len=NAME_MAX, allow_empty=False, line=True),
             "title": f.text("title", max_len=rules.TITLE_MAX, allow_empty=False, line=True),
@@ -76,8 +78,8 @@ def validate_templates(items: list, activity_uids: set[str]) -> list[dict]:
             "delivered_by": f.text("delivered_by", max_len=rules.SHORT_TEXT_MAX, line=True),
             "location": f.text("location", max_len=rules.SHORT_TEXT_MAX, line=True),
             "evidence_quality": f.choice("evidence_quality", rules.EVIDENCE_QUALITY),
-            "ksbs": base._ksb_refs(f),
-            "tags": base._tag_names(f),
+            "ksbs": ksb_refs(f),
+            "tags": tag_names(f),
             "weekday": f.integer("weekday", 0, 6, nullable=True),
             "active": f.boolean("active"),
             "start_date": f.date("start_date", nullable=True),
@@ -89,7 +91,7 @@ def validate_templates(items: list, activity_uids: set[str]) -> list[dict]:
             f.fail("duration_minutes", "should be in steps of 15 minutes")
         if t["weekday"] is not None and t["start_date"] is None:
             f.fail("start_date", "is missing for a recurring template")
-        if not base._UID.fullmatch(t["uid"]) or t["uid"] in uids:
+        if not is_uid(t["uid"]) or t["uid"] in uids:
             f.fail("uid", "is not 32 hex digits, or appears twice")
         if t["name"].casefold() in names:
             f.fail("name", "appears twice")
@@ -103,10 +105,10 @@ def validate_templates(items: list, activity_uids: set[str]) -> list[dict]:
     return out
 
 
-def _validate_drafts(f: Any, activity_uids: set[str]) -> list[dict]:
+def _validate_drafts(f: Fields, activity_uids: set[str]) -> list[dict]:
     out, seen = [], set()
     for j, item in enumerate(f.items("drafts", 100_000), 1):
-        d = base._Fields(item, f"{f.where}, draft {j}")
+        d = Fields(item, f"{f.where}, draft {j}")
         draft = {
             "due_date": d.date("due_date"),
             "activity": d.text("activity", max_len=32, nullable=True),
@@ -121,7 +123,9 @@ def _validate_drafts(f: Any, activity_uids: set[str]) -> list[dict]:
     return out
 
 
-def import_templates(tx: Transaction, archive: base.Archive, summary, *, keep_ids: bool) -> None:
+def import_templates(
+    tx: Transaction, archive: Archive, summary: ImportSummary, *, keep_ids: bool
+) -> None:
     """Add the export's templates (by uid); replace one here whose content differs, keeping
     the later ``last_due_date`` so no week is drafted twice. A name another template here
     already has gets " (imported)" added."""

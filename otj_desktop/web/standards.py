@@ -25,7 +25,12 @@ from otj_desktop.domain.standard_edits import (
     validate_ksb,
 )
 from otj_desktop.standards.catalogue import list_catalogue, load_catalogue_standard
-from otj_desktop.standards.importer import StandardData, StandardFileError, parse_standard
+from otj_desktop.standards.importer import (
+    UPLOAD_LIMIT,
+    StandardData,
+    StandardFileError,
+    parse_standard,
+)
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.web.context import get_conn, write
@@ -33,7 +38,6 @@ from otj_desktop.web.security import body_limit
 
 bp = Blueprint("standards", __name__)
 
-IMPORT_LIMIT = 5 * 1024 * 1024  # the official file for one standard is well under 1 MB
 TOO_LARGE = "This file is too large to be an apprenticeship standard."
 
 
@@ -78,13 +82,13 @@ def _show_page(standard_id: int) -> str:
 
 
 @bp.post("/standards/import")
-@body_limit(IMPORT_LIMIT)
+@body_limit(UPLOAD_LIMIT)
 def import_file() -> Response | tuple[str, int]:
     upload = request.files.get("standard_file")
     if upload is None or not upload.filename:
         return _setup_error("standard_file", "Choose the standard's JSON file to import.")
     try:
-        data = parse_standard(upload.read(IMPORT_LIMIT + 1))
+        data = parse_standard(upload.read(UPLOAD_LIMIT + 1))
     except StandardFileError as exc:
         return _setup_error("standard_file", str(exc))
     return _adopt(data)
