@@ -35,7 +35,7 @@ from otj_desktop.web.context import get_conn, request_origin, state, write
 
 bp = Blueprint("backups", __name__, url_prefix="/backups")
 
-BACKUP_FOLDER = "backups"
+BACKUP_FOLDER = backup_store.FOLDER
 
 
 @bp.record_once
