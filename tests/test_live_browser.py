@@ -86,6 +86,20 @@ def save(app, title: str, **fields) -> int:
         )
 
 
+def count_refetches(server: AppServer, monkeypatch) -> list[str]:
+    """The paths live sync re-fetches from now on (requests with ``X-OTJ-Live: 1``)."""
+    refreshes: list[str] = []
+    wsgi_app = server.app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ.get("HTTP_X_OTJ_LIVE") == "1":
+            refreshes.append(environ["PATH_INFO"])
+        return wsgi_app(environ, start_response)
+
+    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    return refreshes
+
+
 def stored(app, activity_id: int):
     with app.extensions["otj"].db.connection() as conn:
         return activity_store.get(conn, activity_id, include_deleted=True)
@@ -261,15 +275,7 @@ def test_a_region_with_a_focused_or_changed_field_is_left_alone_until_it_is_free
 
 def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server, monkeypatch):
     (page,) = open_pages(context, server, 1)
-    refreshes = []
-    wsgi_app = server.app.wsgi_app
-
-    def counting(environ, start_response):
-        if environ.get("HTTP_X_OTJ_LIVE") == "1":
-            refreshes.append(environ["PATH_INFO"])
-        return wsgi_app(environ, start_response)
-
-    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    refreshes = count_refetches(server, monkeypatch)
     db = server.app.extensions["otj"].db
     with db.transaction() as tx:
         for n in range(10):
@@ -284,15 +290,7 @@ def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server, mon
 
 def test_pages_showing_the_same_url_share_one_refetch(context, server, monkeypatch):
     pages = open_pages(context, server, 4)
-    refreshes = []
-    wsgi_app = server.app.wsgi_app
-
-    def counting(environ, start_response):
-        if environ.get("HTTP_X_OTJ_LIVE") == "1":
-            refreshes.append(environ["PATH_INFO"])
-        return wsgi_app(environ, start_response)
-
-    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    refreshes = count_refetches(server, monkeypatch)
     save(server.app, "Fetched once")
     for page in pages:
         expect(page.locator("#recent-activities")).to_contain_text("Fetched once")

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from otj_desktop.domain.retention import Stamped, backups_to_keep
 from otj_desktop.store import backup_files, settings
-from otj_desktop.store.attachment_files import attachments_folder
+from otj_desktop.store.attachment_files import attachments_folder, fsync_folder
 from otj_desktop.store.db import Database, StorageError, Transaction
 
 FOLDER = "backups"  # <data dir>/backups
@@ -89,7 +89,7 @@ def backup_database(source: sqlite3.Connection, dest: Path) -> Path:
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, dest)
-        _fsync_folder(dest.parent)
+        fsync_folder(dest.parent)
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -98,16 +98,6 @@ def backup_database(source: sqlite3.Connection, dest: Path) -> Path:
             f"A backup could not be written to {dest.parent} ({reason}); nothing was changed."
         ) from exc
     return dest
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); Windows cannot open folders and does not need it."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- what is in the backups folder -------------------------------------------------------------
@@ -473,7 +463,7 @@ def restore_file_into_place(backup: Path, db_path: Path) -> None:
     finally:
         source.close()
     os.replace(partial, db_path)
-    _fsync_folder(db_path.parent)
+    fsync_folder(db_path.parent)
 
 
 def _remove_database_files(path: Path) -> None:
