@@ -14,6 +14,8 @@ import pytest
 from otj_desktop.domain.activities import validate_activity
 from otj_desktop.server import AppServer
 from otj_desktop.store import activities as activity_store
+from otj_desktop.store import standards as standard_store
+from otj_desktop.store import tags as tag_store
 from otj_desktop.web.security import launch_path
 from tests.browser import chromium
 from tests.conftest import TODAY, activity_form
@@ -84,6 +86,20 @@ def save(app, title: str, **fields) -> int:
         )
 
 
+def count_refetches(server: AppServer, monkeypatch) -> list[str]:
+    """The paths live sync re-fetches from now on (requests with ``X-OTJ-Live: 1``)."""
+    refreshes: list[str] = []
+    wsgi_app = server.app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ.get("HTTP_X_OTJ_LIVE") == "1":
+            refreshes.append(environ["PATH_INFO"])
+        return wsgi_app(environ, start_response)
+
+    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    return refreshes
+
+
 def stored(app, activity_id: int):
     with app.extensions["otj"].db.connection() as conn:
         return activity_store.get(conn, activity_id, include_deleted=True)
@@ -91,6 +107,7 @@ def stored(app, activity_id: int):
 
 @pytest.fixture
 def server(live_server, with_standard):
+    live_server.with_standard = with_standard  # the standard's id
     return live_server
 
 
@@ -164,6 +181,75 @@ def test_an_activity_page_follows_edits_and_deletion_elsewhere(context, server):
     expect(viewer.locator("#activity-detail")).to_contain_text("This activity was deleted")
 
 
+def test_renaming_a_tag_updates_an_open_activity_page(context, server):
+    save(server.app, "Untagged", tags="")
+    activity_id = save(server.app, "Tagged", tags="testing, TDD")
+    with server.app.extensions["otj"].db.connection() as conn:
+        tag_id = tag_store.find(conn, "testing").id
+    assert tag_id != activity_id  # so an id filter applied to tags_changed would drop it
+    viewer, renamer = open_pages(context, server, 2, f"/activities/{activity_id}")
+    expect(viewer.locator("#activity-detail .tag", has_text="testing")).to_be_visible()
+    renamer.goto(server.base_url + f"/tags/{tag_id}/rename")
+    renamer.get_by_label("New name").fill("unit-testing")
+    renamer.get_by_role("button", name="Rename").click()
+    # tags_changed carries the tag's id, not the activity's: the page's data-live-id must not
+    # filter it out.
+    expect(viewer.locator("#activity-detail .tag", has_text="unit-testing")).to_be_visible()
+    expect(viewer.locator("#live-notice")).to_contain_text("renamed to “unit-testing”")
+
+
+def test_an_activity_page_still_ignores_other_activities_changes(context, server):
+    shown = save(server.app, "Shown")
+    (viewer,) = open_pages(context, server, 1, f"/activities/{shown}")
+    viewer.evaluate(
+        """() => { window.__swapped = [];
+        document.addEventListener('otj:live-swapped', e => window.__swapped.push(e.target.id)); }"""
+    )
+    other = save(server.app, "Someone else")
+    # The reminder (any activity counts for it) is redrawn; the activity's own regions are not.
+    viewer.wait_for_function("() => window.__swapped.includes('reminder')")
+    time.sleep(0.3)  # room for a (wrong) swap
+    assert viewer.evaluate("() => window.__swapped") == ["reminder"]
+    with server.app.extensions["otj"].db.transaction() as tx:
+        activity_store.soft_delete(tx, other)
+        activity_store.update(
+            tx,
+            shown,
+            validate_activity(activity_form(title="Shown, edited"), today=TODAY),
+            expected_version=1,
+        )
+    expect(viewer.get_by_role("heading", level=1)).to_have_text("Shown, edited")
+    swapped = viewer.evaluate("() => window.__swapped")
+    assert {"activity-detail", "attachments", "activity-history"} <= set(swapped)
+
+
+def test_editing_a_ksb_title_updates_an_open_ksb_page(context, server):
+    with server.app.extensions["otj"].db.connection() as conn:
+        ksb = standard_store.ksbs(conn, server.with_standard)[0]
+    viewer, editor = open_pages(context, server, 2, f"/ksbs/{ksb.id}")
+    expect(viewer.get_by_role("heading", level=1)).to_contain_text(ksb.title)
+    editor.goto(server.base_url + f"/standards/{server.with_standard}/ksbs/{ksb.id}")
+    editor.get_by_label("Short title (optional)").fill("Widget alloys and polymers")
+    editor.get_by_role("button", name=f"Save {ksb.code}").click()
+    expect(viewer.get_by_role("heading", level=1)).to_contain_text("Widget alloys and polymers")
+    expect(viewer).to_have_title(re.compile("Widget alloys and polymers"))
+
+
+def test_a_restore_in_one_page_is_announced_in_the_others_with_its_summary(context, server):
+    backup = server.app.extensions["otj_backups"].create("manual").info
+    save(server.app, "Made after the backup")
+    restorer, watcher = open_pages(context, server, 2, "/activities")
+    expect(watcher.locator("#activity-results")).to_contain_text("Made after the backup")
+    restorer.goto(server.base_url + f"/backups/{backup.name}/restore")
+    restorer.get_by_role("button", name="Restore this backup").click()
+    expect(restorer.locator(".flash-success")).to_contain_text("Restored the backup")
+    expect(watcher.locator("#activity-results")).not_to_contain_text("Made after the backup")
+    expect(watcher.locator("#live-notice")).to_contain_text(
+        re.compile(r"The backup from .+ was restored in another window")
+    )
+    expect(restorer.locator("#live-notice")).to_be_empty()
+
+
 # --- the rules for regions --------------------------------------------------------------------
 
 
@@ -189,15 +275,7 @@ def test_a_region_with_a_focused_or_changed_field_is_left_alone_until_it_is_free
 
 def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server, monkeypatch):
     (page,) = open_pages(context, server, 1)
-    refreshes = []
-    wsgi_app = server.app.wsgi_app
-
-    def counting(environ, start_response):
-        if environ.get("HTTP_X_OTJ_LIVE") == "1":
-            refreshes.append(environ["PATH_INFO"])
-        return wsgi_app(environ, start_response)
-
-    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    refreshes = count_refetches(server, monkeypatch)
     db = server.app.extensions["otj"].db
     with db.transaction() as tx:
         for n in range(10):
@@ -212,15 +290,7 @@ def test_a_burst_of_events_costs_one_or_two_fetches_not_ten(context, server, mon
 
 def test_pages_showing_the_same_url_share_one_refetch(context, server, monkeypatch):
     pages = open_pages(context, server, 4)
-    refreshes = []
-    wsgi_app = server.app.wsgi_app
-
-    def counting(environ, start_response):
-        if environ.get("HTTP_X_OTJ_LIVE") == "1":
-            refreshes.append(environ["PATH_INFO"])
-        return wsgi_app(environ, start_response)
-
-    monkeypatch.setattr(server.app, "wsgi_app", counting)
+    refreshes = count_refetches(server, monkeypatch)
     save(server.app, "Fetched once")
     for page in pages:
         expect(page.locator("#recent-activities")).to_contain_text("Fetched once")

@@ -5,9 +5,6 @@ notice on every page, and edits that meet a newer or deleted version.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
-
-import pytest
 
 from otj_desktop.store import activities as activity_store
 from tests.conftest import activity_form
@@ -34,68 +31,14 @@ def kinds(tag: str) -> set[str]:
     return set(re.search(r'data-live="([^"]+)"', tag).group(1).split())
 
 
-@pytest.mark.parametrize(
-    ("path", "element_id", "needed"),
-    [
-        ("/", "summary-cards", {"activity_saved", "activity_deleted", "profile_saved"}),
-        ("/", "recent-activities", {"activity_saved", "activity_deleted"}),
-        ("/activities", "activity-results", {"activity_saved", "activity_deleted"}),
-        ("/standard", "standard-view", {"standard_saved", "activity_saved"}),
-        (
-            "/evidence-pack",
-            "evidence-pack",
-            {"activity_saved", "activity_deleted", "activity_purged"},
-        ),
-        ("/activities/deleted", "deleted-list", {"activity_saved", "activity_purged"}),
-    ],
-)
-def test_pages_mark_what_other_windows_can_change_as_live_regions(
-    client, with_standard, path, element_id, needed
-):
-    create(client)
-    tag = region(client.get(path).get_data(as_text=True), element_id)
-    assert needed <= kinds(tag)
+# Which events each page's regions listen for: tests/test_live_pages.py, for every page.
 
 
-def test_an_activity_page_listens_only_to_its_own_activity(client, with_standard):
+def test_an_activity_page_filters_its_own_activity_by_id_and_has_its_version(client, with_standard):
     activity_id = create(client)
     tag = region(client.get(f"/activities/{activity_id}").get_data(as_text=True), "activity-detail")
-    assert kinds(tag) == {"activity_saved", "activity_deleted"}
+    assert {"activity_saved", "activity_deleted", "tags_changed"} <= kinds(tag)
     assert f'data-live-id="{activity_id}"' in tag and 'data-version="1"' in tag
-
-
-class RegionFields(HTMLParser):
-    """Collects form elements and fields found inside elements that have data-live."""
-
-    VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[bool] = []  # for each open element: is it (or an ancestor) live?
-        self.regions = 0
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        inside = bool(self.stack and self.stack[-1])
-        live = "data-live" in dict(attrs)
-        self.regions += live
-        if inside and tag in ("form", "input", "textarea", "select"):
-            self.found.append(tag)
-        if tag not in self.VOID:
-            self.stack.append(inside or live)
-
-    def handle_endtag(self, tag):
-        if tag not in self.VOID and self.stack:
-            self.stack.pop()
-
-
-def test_no_form_or_field_sits_inside_a_live_region(client, with_standard):
-    activity_id = create(client)
-    for path in ("/", "/activities", f"/activities/{activity_id}", "/standard"):
-        parser = RegionFields()
-        parser.feed(client.get(path).get_data(as_text=True))
-        assert parser.regions >= 1, path
-        assert parser.found == [], path
 
 
 def test_every_page_has_the_status_dot_the_notice_region_and_the_scripts(client, with_standard):
@@ -219,63 +162,3 @@ def test_a_list_page_past_the_end_shows_the_last_page(client, with_standard):
     create(client, title="Only one")
     page = client.get("/activities?page=3").get_data(as_text=True)
     assert "Only one" in page and "No activities yet" not in page
-
-
-# --- planning pages (templates, drafts, readiness, entry checks) --------------------------------
-
-
-def make_draft(app) -> int:
-    from datetime import date, timedelta
-
-    from otj_desktop.domain.templates import TemplateInput
-    from otj_desktop.store import drafts as draft_store
-    from otj_desktop.store import templates as template_store
-
-    monday = date(2026, 11, 23)
-    db = app.extensions["otj"].db
-    with db.transaction() as tx:
-        template_store.create(
-            tx,
-            TemplateInput(
-                name="Weekly",
-                title="Weekly mentoring",
-                activity_type="mentoring",
-                duration_minutes=60,
-                weekday=0,
-                active=True,
-                start_date=monday,
-            ),
-            today=monday - timedelta(days=1),
-        )
-    with db.transaction() as tx:
-        return draft_store.make_due_drafts(tx, monday)[0].activity_id
-
-
-@pytest.mark.parametrize(
-    ("path", "element_id", "needed"),
-    [
-        ("/", "drafts-to-review", {"activity_saved", "activity_deleted", "day_changed"}),
-        ("/", "readiness-card", {"activity_saved", "activity_deleted", "standard_saved"}),
-        ("/activities", "drafts-to-review", {"activity_saved", "activity_deleted"}),
-        ("/templates", "template-list", {"templates_changed"}),
-        ("/readiness", "readiness", {"activity_saved", "activity_deleted", "day_changed"}),
-        ("/checks", "entry-checks", {"activity_saved", "profile_saved", "breaks_changed"}),
-        ("/about", "reminder", {"activity_saved", "day_changed", "reminder_dismissed"}),
-        ("/about", "appearance-toggle", {"appearance_changed"}),
-    ],
-)
-def test_planning_pages_mark_their_live_regions(
-    client, app, with_standard, path, element_id, needed
-):
-    make_draft(app)
-    tag = region(client.get(path).get_data(as_text=True), element_id)
-    assert needed <= kinds(tag)
-
-
-def test_no_form_or_field_sits_inside_a_planning_live_region(client, app, with_standard):
-    draft = make_draft(app)
-    for path in ("/", "/activities", f"/activities/{draft}", "/templates", "/readiness", "/checks"):
-        parser = RegionFields()
-        parser.feed(client.get(path).get_data(as_text=True))
-        assert parser.regions >= 1, path
-        assert parser.found == [], path

@@ -28,18 +28,39 @@ def load_fixture(sql_file: Path, dest: Path) -> Database:
     return Database(dest)
 
 
-def table_rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+def table_rows(conn: sqlite3.Connection) -> dict[str, list[dict[str, object]]]:
+    """Every row of every ordinary table, as {column: value}."""
     # Ordinary tables only: virtual tables (FTS) and their shadow tables are indexes of these.
     tables = [
         r[1]
         for r in conn.execute("PRAGMA table_list")
         if r[0] == "main" and r[2] == "table" and not r[1].startswith("sqlite_")
     ]
-    # Plain tuples: sqlite3.Row compares by identity with tuples and sorts by its address.
-    return {
-        t: sorted((tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')), key=repr)
-        for t in tables
-    }
+    rows = {}
+    for table in tables:
+        cursor = conn.execute(f'SELECT * FROM "{table}"')
+        columns = [d[0] for d in cursor.description]
+        rows[table] = [dict(zip(columns, row, strict=True)) for row in cursor]
+    return rows
+
+
+def projected(rows: list[dict[str, object]], columns: list[str]) -> list[tuple]:
+    """The rows' values in ``columns``, in a stable order (to compare tables as multisets)."""
+    return sorted((tuple(row[c] for c in columns) for row in rows), key=repr)
+
+
+def assert_rows_intact(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> None:
+    """Column by column: every column an old table had is still there with the same values in
+    the same rows (new columns may sit alongside). A migration that loses a row or a column,
+    renames a column, or moves a value to another column or row fails here."""
+    for table, rows in before.items():
+        assert table in after, f"table {table} vanished"
+        assert len(after[table]) == len(rows), f"rows lost from {table}"
+        if not rows:
+            continue
+        columns = list(rows[0])
+        assert set(columns) <= set(after[table][0]), f"columns lost from {table}"
+        assert projected(after[table], columns) == projected(rows, columns), table
 
 
 def test_fresh_database_reaches_the_latest_version(tmp_path):
@@ -70,17 +91,32 @@ def test_every_earlier_schema_upgrades_with_its_rows_intact(tmp_path, fixture):
         after = table_rows(conn)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    for table, rows in before.items():
-        assert table in after, f"table {table} vanished"
-        assert len(after[table]) == len(rows), f"rows lost from {table}"
-        # Every old row's values are all still there (new columns may sit alongside them).
-        assert all(any(set(old) <= set(new) for new in after[table]) for old in rows), table
+    assert_rows_intact(before, after)
     if old_version < latest_version():
         assert report.backup_path is not None and report.backup_path.exists()
         backup = sqlite3.connect(report.backup_path)
         assert backup.execute("PRAGMA user_version").fetchone()[0] == old_version
         assert table_rows(backup) == before
         backup.close()
+
+
+def test_the_row_check_catches_a_value_moved_to_another_column(tmp_path, monkeypatch):
+    """A migration that swaps two columns keeps every value (the old check, "each old row's
+    values are all somewhere in a new row", passed it); compared by column it fails."""
+    db = load_fixture(FIXTURES[-1], tmp_path / "old.sqlite3")
+    with db.connection() as conn:
+        before = table_rows(conn)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    swap = Migration(
+        version + 1, "swap", "UPDATE activity SET title = description, description = title;"
+    )
+    real = [m for m in available_migrations() if m.version <= version]
+    monkeypatch.setattr(migrate_module, "available_migrations", lambda: [*real, swap])
+    migrate(db, backup_dir=tmp_path / "backups")
+    with db.connection() as conn:
+        after = table_rows(conn)
+    with pytest.raises(AssertionError, match="activity"):
+        assert_rows_intact(before, after)
 
 
 def test_database_from_a_newer_release_is_refused_and_left_alone(tmp_path):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from otj_desktop.domain import dates
+from otj_desktop.domain.dates import uk_date, uk_date_long, uk_month
 from otj_desktop.domain.otj_hours import Break
-from otj_desktop.domain.pace import Pace, compute_pace, describe_pace, format_date
+from otj_desktop.domain.pace import Pace, compute_pace, describe_pace
 
 START = date(2023, 9, 1)
 END = date(2024, 8, 31)  # 365 days after the start
@@ -291,22 +295,31 @@ def test_sentence_for_behind_says_how_far_and_what_to_aim_for():
 
     assert sentence.startswith("You are 46.0 hours behind: 146.0 hours were expected by today")
     assert "aim for" in sentence
-    assert "31 August 2024" in sentence
+    assert "31 Aug 2024" in sentence
     assert "would finish on" in sentence
 
 
 def test_sentence_for_each_status():
     assert "on track" in describe_pace(pace(START + timedelta(days=146), done=146))
     assert "ahead" in describe_pace(pace(START + timedelta(days=146), done=200))
-    assert "starts on 1 September 2023" in describe_pace(pace(date(2023, 8, 1)))
+    assert "starts on 1 Sep 2023" in describe_pace(pace(date(2023, 8, 1)))
     assert "target reached" in describe_pace(pace(END, done=400))
     assert "has passed" in describe_pace(pace(date(2024, 10, 1), done=300))
     assert "nothing in the last 8 weeks" in describe_pace(pace(START + timedelta(days=146)))
     assert "on a break" in describe_pace(pace(date(2024, 1, 15), breaks=(JANUARY,)))
 
 
-def test_dates_are_written_in_words_whatever_the_locale():
-    assert format_date(date(2024, 3, 1)) == "1 March 2024"
+def test_dates_are_written_as_everywhere_else_in_the_app_whatever_the_locale():
+    """The sentence uses the app's one date style (domain/dates.py), the one the figures
+    beside it use. The names are spelt out there: strftime's %b, %B and %A follow the C locale,
+    which Qt sets from the desktop's when the windows open."""
+    assert uk_date(date(2024, 3, 1)) == "1 Mar 2024"
+    assert uk_date_long("2026-11-27") == "Friday 27 November 2026"
+    assert uk_month(date(2026, 3, 31)) == "March 2026"
+    sentence = describe_pace(pace(date(2023, 8, 1)))
+    assert f"starts on {uk_date(START)}" in sentence
+    source = Path(dates.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"%[bBaA]", source.split('"""', 2)[2])  # no locale names in the code
 
 
 # --- properties ------------------------------------------------------------------------------

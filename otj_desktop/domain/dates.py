@@ -1,8 +1,31 @@
-"""Dates the UK way: shown day first, weeks starting on Monday, "today" in local time."""
+"""Dates the UK way: shown day first, weeks starting on Monday, "today" in local time.
+
+Every date a page or a sentence shows is written here, in two styles: ``27 Nov 2026`` (lists,
+figures, sentences) and ``Friday 27 November 2026`` (an activity's own page). Month and day names
+are spelt out here rather than taken from ``strftime``, whose ``%b``/``%B``/``%A`` follow the C
+locale, which Qt sets from the system when the windows open: a German desktop would otherwise
+get "27 Mär 2026" in an English interface.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def today() -> date:
@@ -15,22 +38,34 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def uk_date(day: date | str | None) -> str:
-    """``27 Nov 2026``; an empty string for None."""
+def _as_date(day: date | str | None) -> date | None:
     if day is None or day == "":
-        return ""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return f"{day.day} {day:%b %Y}"
+        return None
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def uk_date(day: date | str | None) -> str:
+    """``27 Nov 2026`` (a date or its ISO text); an empty string for None."""
+    day = _as_date(day)
+    return "" if day is None else f"{day.day} {MONTHS[day.month - 1][:3]} {day.year}"
 
 
 def uk_date_long(day: date | str | None) -> str:
-    """``Friday 27 November 2026``."""
-    if day is None or day == "":
+    """``Friday 27 November 2026``; an empty string for None."""
+    day = _as_date(day)
+    if day is None:
         return ""
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def month_name(day: date) -> str:
+    """``November``: the month ``day`` is in."""
+    return MONTHS[day.month - 1]
+
+
+def uk_month(day: date) -> str:
+    """``November 2026``: the month ``day`` is in."""
+    return f"{month_name(day)} {day.year}"
 
 
 def utc_now_iso() -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from otj_desktop.domain.dates import uk_date
 from otj_desktop.domain.otj_hours import Break, adjusted_end, merge_breaks, round_hours
 
 PaceStatus = Literal["ahead", "on_track", "behind", "not_started", "finished"]
@@ -30,21 +31,6 @@ RECENT_WEEKS = 8
 ON_TRACK_SHARE = 0.02  # within 2% of the planned hours...
 ON_TRACK_MIN_HOURS = 1.0  # ...or 1 hour, whichever is larger, counts as on track
 _EPSILON = 1e-9  # float noise when comparing sums of logged hours
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -154,12 +140,12 @@ def compute_pace(
 def describe_pace(pace: Pace) -> str:
     """A plain-English sentence or two for the dashboard, with hours to one decimal."""
     planned, done = _hours(pace.planned_hours), _hours(pace.hours_done)
-    end = format_date(pace.planned_end)
+    end = uk_date(pace.planned_end)
     if pace.status == "finished":
         return f"You have logged {done} of your {planned} planned hours: target reached."
     if pace.status == "not_started":
         return (
-            f"Your apprenticeship starts on {format_date(pace.start)}. To log {planned} hours by "
+            f"Your apprenticeship starts on {uk_date(pace.start)}. To log {planned} hours by "
             f"{end} you will need about {_hours(pace.needed_per_week or 0)} hours a week."
         )
     if pace.needed_per_week is None:
@@ -182,14 +168,9 @@ def describe_pace(pace: Pace) -> str:
     else:
         parts.append(
             f"At your pace over the last 8 weeks you would finish on "
-            f"{format_date(pace.projected_finish)}."
+            f"{uk_date(pace.projected_finish)}."
         )
     return " ".join(part for part in parts if part)
-
-
-def format_date(day: date) -> str:
-    """A date as the UI writes it, "31 August 2024", whatever the system locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _check_inputs(

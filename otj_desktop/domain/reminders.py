@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from otj_desktop.domain.dates import month_name
+
 MONTH_END_DAYS = 5
 
 
@@ -65,7 +67,7 @@ def reminder_due(
             return Reminder(
                 "month",
                 period,
-                f"{today:%B} ends {when} and no learning is logged for it yet. "
+                f"{month_name(today)} ends {when} and no learning is logged for it yet. "
                 "Some OTJ learning should be logged in every month.",
             )
     if minutes_this_week == 0:

@@ -22,7 +22,6 @@ restored data. The current state is backed up first, so a restore can itself be 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -34,10 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from otj_desktop.domain.retention import Stamped, backups_to_keep
-from otj_desktop.store import backup_files
-from otj_desktop.store.attachment_files import attachments_folder
+from otj_desktop.store import backup_files, settings
+from otj_desktop.store.attachment_files import attachments_folder, fsync_folder
 from otj_desktop.store.db import Database, StorageError, Transaction
 
+FOLDER = "backups"  # <data dir>/backups
 SUFFIX = ".sqlite3"
 DAILY_INTERVAL = timedelta(days=1)
 COPY_FOLDER_SETTING = "backup_copy_folder"
@@ -89,7 +89,7 @@ def backup_database(source: sqlite3.Connection, dest: Path) -> Path:
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(partial, dest)
-        _fsync_folder(dest.parent)
+        fsync_folder(dest.parent)
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -98,16 +98,6 @@ def backup_database(source: sqlite3.Connection, dest: Path) -> Path:
             f"A backup could not be written to {dest.parent} ({reason}); nothing was changed."
         ) from exc
     return dest
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); Windows cannot open folders and does not need it."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- what is in the backups folder -------------------------------------------------------------
@@ -404,15 +394,15 @@ class Backups:
         staged = self._stage(info)
         try:
             with self.db.connection() as conn:
-                current = _read_settings(conn, LOCAL_SETTINGS)
-            kept = {key: current.get(key) for key in LOCAL_SETTINGS}
+                kept = {key: settings.get(conn, key) for key in LOCAL_SETTINGS}
             # Its attached files first: the safety backup below prunes, and may take the
             # backup being restored (and files only it refers to) with it.
             backup_files.restore_files_of(staged, self.folder, self.attachments)
             safety = self.create("before-restore", now=now)
             self._swap_in(staged)
             with self.db.transaction() as tx:
-                _write_settings(tx, kept)
+                for key, value in kept.items():
+                    settings.put(tx, key, value)
         finally:
             _remove_database_files(staged)
         return RestoreResult(info, safety.info)
@@ -473,7 +463,7 @@ def restore_file_into_place(backup: Path, db_path: Path) -> None:
     finally:
         source.close()
     os.replace(partial, db_path)
-    _fsync_folder(db_path.parent)
+    fsync_folder(db_path.parent)
 
 
 def _remove_database_files(path: Path) -> None:
@@ -487,13 +477,13 @@ def _remove_database_files(path: Path) -> None:
 
 def copy_folder_setting(conn: sqlite3.Connection) -> Path | None:
     """The folder each new backup is also copied to, if the apprentice chose one."""
-    value = _read_settings(conn, (COPY_FOLDER_SETTING,)).get(COPY_FOLDER_SETTING)
+    value = settings.get(conn, COPY_FOLDER_SETTING)
     return Path(value) if isinstance(value, str) and value else None
 
 
 def set_copy_folder(tx: Transaction, folder: Path | None) -> None:
     """Choose (or, with None, stop using) a folder for copies of each backup."""
-    _write_settings(tx, {COPY_FOLDER_SETTING: str(folder) if folder else None})
+    settings.put(tx, COPY_FOLDER_SETTING, str(folder) if folder else None)
     where = f"to {folder}" if folder else "nowhere else"
     tx.announce("backups_changed", summary=f"Backups are now also copied {where}")
 
@@ -532,24 +522,3 @@ def check_copy_folder(raw: str, data_dir: Path) -> Path | None:
             f"That folder cannot be written to ({exc.strerror or exc}). Choose another."
         ) from None
     return folder
-
-
-def _read_settings(conn: sqlite3.Connection, keys: tuple[str, ...]) -> dict[str, object]:
-    marks = ",".join("?" * len(keys))
-    values = {}
-    for key, value in conn.execute(f"SELECT key, value FROM setting WHERE key IN ({marks})", keys):
-        with contextlib.suppress(ValueError):
-            values[key] = json.loads(value)
-    return values
-
-
-def _write_settings(tx: Transaction, values: dict[str, object]) -> None:
-    for key, value in values.items():
-        if value is None:
-            tx.execute("DELETE FROM setting WHERE key = ?", (key,))
-        else:
-            tx.execute(
-                """INSERT INTO setting (key, value) VALUES (?, ?)
-                   ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
-                (key, json.dumps(value)),
-            )

@@ -1,8 +1,9 @@
 """Small app settings as JSON values under a key (the ``setting`` table).
 
 For state that belongs to the app rather than to the apprentice's log: which windows were open
-and where, later the appearance or the time of the last backup. Nothing here is announced to
-the windows: these values do not appear on any page, so no live event is needed.
+and where, the appearance, the folder backups are copied to, the last day the scheduler saw.
+Nothing here is announced: a setting that a page shows is announced by the module that owns it
+(``store/preferences.py``, ``store/backup.py``), with its own event kind.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def get(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
 
 
 def put(tx: Transaction, key: str, value: Any) -> None:
-    """Store ``value`` (anything JSON can hold) under ``key``, replacing what was there."""
+    """Store ``value`` (anything JSON can hold) under ``key``, replacing what was there; None
+    removes the setting (so :func:`get` gives its default again)."""
+    if value is None:
+        tx.execute("DELETE FROM setting WHERE key = ?", (key,))
+        return
     tx.execute(
         "INSERT INTO setting (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -220,11 +220,6 @@ def link_counts(conn: sqlite3.Connection, standard_id: int) -> dict[int, int]:
     return dict(rows.fetchall())
 
 
-def versions_of(conn: sqlite3.Connection, reference: str) -> list[Standard]:
-    """Every stored version of the standard with this reference."""
-    return [s for s in all_standards(conn) if s.reference == reference]
-
-
 def next_codes(conn: sqlite3.Connection, standard_id: int) -> dict[str, str]:
     """The code :func:`add_ksb` would give next in each category, e.g. ``{"knowledge": "K7"}``."""
     return {

@@ -228,14 +228,6 @@ def tag_counts(conn: sqlite3.Connection, *, limit: int | None = None) -> list[Ta
     return [TagCount(*row) for row in rows]
 
 
-def live_activity_count(conn: sqlite3.Connection) -> int:
-    """How many live confirmed activities there are, of any type (from the totals: no scan of
-    the activities)."""
-    return conn.execute(
-        "SELECT coalesce(sum(activity_count), 0) FROM activity_day_total"
-    ).fetchone()[0]
-
-
 def otj_minutes_between(conn: sqlite3.Connection, first: date, last: date) -> int:
     """OTJ minutes of confirmed activities dated ``first`` to ``last`` (both included), from
     the day totals."""

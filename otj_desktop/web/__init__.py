@@ -21,6 +21,7 @@ from otj_desktop import __version__
 from otj_desktop.domain import dates
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES, option_label, type_label
+from otj_desktop.store import backup as backup_store
 from otj_desktop.store.db import Database, StorageError, storage_error_message
 from otj_desktop.store.migrate import migrate
 from otj_desktop.web import context, security
@@ -63,7 +64,7 @@ def _setup_state(app: Flask) -> None:
     data_dir = Path(app.config["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(data_dir / DATABASE_NAME)
-    migrate(db, backup_dir=data_dir / "backups")
+    migrate(db, backup_dir=data_dir / backup_store.FOLDER)
     broker = Broker()
     db.add_listener(broker.publish_changes)
     app.extensions["otj"] = context.AppState(
@@ -77,6 +78,7 @@ def _setup_templates(app: Flask) -> None:
         uk_date=dates.uk_date,
         uk_date_long=dates.uk_date_long,
         uk_datetime=dates.uk_datetime,
+        uk_month=dates.uk_month,
         hours=format_hours,
         type_label=type_label,
     )

@@ -31,11 +31,11 @@ from otj_desktop.domain.dates import uk_datetime
 from otj_desktop.store import backup as backup_store
 from otj_desktop.store.backup import BackupError, BackupNotFound, Backups
 from otj_desktop.store.db import StorageError
-from otj_desktop.web.context import get_conn, state, write
+from otj_desktop.web.context import get_conn, request_origin, state, write
 
 bp = Blueprint("backups", __name__, url_prefix="/backups")
 
-BACKUP_FOLDER = "backups"
+BACKUP_FOLDER = backup_store.FOLDER
 
 
 @bp.record_once
@@ -69,7 +69,7 @@ def back_up_now() -> Response:
     except BackupError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
-    _announce(f"Backup made: {uk_datetime(result.info.taken_at_iso)}")
+    _announce("backups_changed", f"Backup made: {uk_datetime(result.info.taken_at_iso)}")
     flash("Backup made.", "success")
     if result.copy_error:
         flash(result.copy_error, "error")
@@ -109,7 +109,7 @@ def restore(name: str) -> Response:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
     when = uk_datetime(result.restored.taken_at_iso)
-    state().broker.publish("resync", {"summary": f"The backup from {when} was restored"})
+    _announce("resync", f"The backup from {when} was restored")
     flash(
         f"Restored the backup from {when}. What you had before is kept as the backup "
         f"“{result.safety_backup.label}”, so you can go back to it.",
@@ -125,8 +125,14 @@ def _find_or_404(name: str) -> backup_store.BackupInfo:
         abort(404)
 
 
-def _announce(summary: str) -> None:
-    state().broker.publish("backups_changed", {"summary": summary})
+def _announce(kind: str, summary: str) -> None:
+    # Labelled with the page that asked, as a transaction's changes are (web.context.write),
+    # so that page's window shows no "… in another window" notice for its own backup.
+    data = {"summary": summary}
+    origin = request_origin()
+    if origin:
+        data["origin"] = origin
+    state().broker.publish(kind, data)
 
 
 def render_page(

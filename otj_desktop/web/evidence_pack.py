@@ -33,7 +33,6 @@ from otj_desktop.store import evidence_pack as pack_store
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.web.context import get_conn, state
-from otj_desktop.web.pack_pdf import render_pdf
 
 bp = Blueprint("evidence_pack", __name__)
 
@@ -122,6 +121,10 @@ def _standard_line(conn: sqlite3.Connection, standard_id: int | None) -> str:
 
 
 def _pdf_bytes(pack: Pack, facts: dict) -> bytes:
+    # Imported when a PDF is asked for: fpdf2 (with fontTools) takes ~0.16 s to import, a third
+    # of the app's start-up (docs/benchmarks.md, "Start-up").
+    from otj_desktop.web.pack_pdf import render_pdf
+
     return render_pdf(
         pack,
         apprentice=facts["apprentice"],

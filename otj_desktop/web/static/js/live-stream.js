@@ -16,7 +16,7 @@
  *    asks `?probe=1` why and tries again: after Retry-After for a 503, otherwise with backoff
  *    (1, 2, 4 ... 30 s). A window whose sign-in is no longer valid (403) retries slowly.
  *
- * Handlers: onEvent({id, kind, data}), onResync(id), onHello(info), onStatus(state, detail).
+ * Handlers: onEvent({id, kind, data}), onResync(id, data), onHello(info), onStatus(state, detail).
  */
 (function (scope) {
   "use strict";
@@ -110,7 +110,7 @@
     });
     source.addEventListener("resync", function (e) {
       if (e.lastEventId) self.lastId = e.lastEventId;
-      self.handlers.onResync(self.lastId);
+      self.handlers.onResync(self.lastId, parse(e.data)); // {summary} after a restore or import
     });
     this.kinds.forEach(function (kind) {
       source.addEventListener(kind, self.onKindEvent);

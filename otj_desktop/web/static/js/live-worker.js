@@ -27,7 +27,7 @@
  *                 {type: "fetch", url, after, ticket}  re-render `url`, reflecting event `after`
  * Worker -> page: {type: "status", state, detail}
  *                 {type: "event", id, kind, data}
- *                 {type: "resync", id}
+ *                 {type: "resync", id, data}   (data: {summary} after a restore or import)
  *                 {type: "fetched", ticket, status, html} (or {type: "fetched", ticket, error})
  */
 /* global importScripts, OTJLiveStream */
@@ -103,12 +103,12 @@ var stream = new OTJLiveStream({
     lastSeq = at.seq;
     broadcast(message);
   },
-  onResync: function (id) {
+  onResync: function (id, data) {
     var at = split(id);
     run = at.run;
     buffer = [];
     bufferFrom = lastSeq = at.seq;
-    broadcast({ type: "resync", id: id });
+    broadcast({ type: "resync", id: id, data: data });
   },
   onStatus: function (state, detail) {
     status = { type: "status", state: state, detail: detail };

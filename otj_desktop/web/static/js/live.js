@@ -9,7 +9,10 @@
  *   When one of those events arrives (or `resync`, after a gap), this script re-fetches the
  *   page's own URL once for the whole burst and swaps just those elements in place: the same
  *   template renders both. Extensions (optional):
- *     data-live-id="42"  only events whose data.id is 42 (an activity's own page);
+ *     data-live-id="42"  the region shows activity 42 (an activity's own page): events about
+ *                        one activity (ACTIVITY_EVENTS) count only when their data.id is 42;
+ *                        the other kinds it lists (tags_changed, standard_saved ..., whose
+ *                        data.id is a tag's or a standard's) refresh it whatever their id;
  *   A region holding a focused or changed form field is never swapped: it waits until focus
  *   leaves it and its fields are back as loaded (so keep forms out of regions).
  *   Swapped content is processed by htmx (so `htmx.onLoad(fn)` runs for it) and gets an
@@ -17,7 +20,8 @@
  *
  * FOR SCRIPTS: every event is re-dispatched on `document` as `otj:live` with
  * detail {kind, id, data, mine} (`mine`: this page made the change), and `resync` as
- * {kind: "resync"}. `window.OTJLive` has {origin, transport, state}.
+ * {kind: "resync", data, mine} (data: {} after a gap; {summary} after a restore or import).
+ * `window.OTJLive` has {origin, transport, state}.
  *
  * What else it does:
  *  - one connection per browser profile: a SharedWorker (live-worker.js) holds the stream and
@@ -37,6 +41,8 @@
   var COALESCE_MS = 4; // events this close together share one re-fetch (later ones: the next)
   var NOTICE_MS = 8000;
   var RETRY_REFRESH_MS = 2000;
+  // Events about one activity: their data.id is an activity's id, so data-live-id filters them.
+  var ACTIVITY_EVENTS = { activity_saved: true, activity_deleted: true, attachments_changed: true };
 
   // [visible word, accessible name, tooltip]. The accessible name stays short (and clear of
   // words such as "date" or "title": tests and assistive tech find form fields by label).
@@ -156,7 +162,7 @@
       if (kind !== "resync") {
         if (kindsOf(el).indexOf(kind) < 0) continue;
         var onlyId = el.getAttribute("data-live-id");
-        if (onlyId && !(data && String(data.id) === onlyId)) continue;
+        if (onlyId && ACTIVITY_EVENTS[kind] && !(data && String(data.id) === onlyId)) continue;
       }
       dirty.add(el.id);
     }
@@ -377,9 +383,16 @@
     if (!mine && data.summary) notify(data.summary + " in another window");
   }
 
-  function onResync() {
-    document.dispatchEvent(new CustomEvent("otj:live", { detail: { kind: "resync" } }));
+  /** Everything may have changed: refresh every region. A restore or an import says what it
+   * did (`summary`), shown like any other change made in another window. */
+  function onResync(data) {
+    data = data || {};
+    var mine = !!data.origin && data.origin === live.origin;
+    document.dispatchEvent(
+      new CustomEvent("otj:live", { detail: { kind: "resync", data: data, mine: mine } })
+    );
     markRegions("resync", null);
+    if (!mine && data.summary) notify(data.summary + " in another window");
   }
 
   function fromTransport(message) {
@@ -388,7 +401,7 @@
     else if (message.type === "event") onEvent(message);
     else if (message.type === "resync") {
       if (message.id) live.lastId = message.id;
-      onResync();
+      onResync(message.data);
     } else if (message.type === "fetched" && waiting[message.ticket]) {
       waiting[message.ticket](message);
       delete waiting[message.ticket];
@@ -458,7 +471,9 @@
   function viaPage() {
     var stream = new window.OTJLiveStream({
       onEvent: onEvent,
-      onResync: onResync,
+      onResync: function (id, data) {
+        onResync(data);
+      },
       onStatus: setStatus,
     });
     stream.start(resumeFrom());
