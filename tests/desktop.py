@@ -32,7 +32,7 @@ import pytest
 from tests.conftest import require, standard_json
 from tests.process_helpers import REPO, URL_LINE
 
-SCREEN = (1600, 900)
+SCREEN = (2200, 900)  # room for two windows of the default width side by side
 ARTIFACTS = REPO / "test-artifacts"
 
 

@@ -32,10 +32,7 @@ from tests.desktop import (
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 DASHBOARD_TITLE = "Dashboard — OTJ Desktop"
-# Until live sync is on this branch, pages open no event stream of their own; each window
-# also opens one the way the live-sync script will, so stream clean-up is tested either way.
-OPEN_STREAM = "window.__testStream = new EventSource('/events/stream'); 1"
-SCREEN_HALF = 800
+WINDOW_WIDTH = 1100  # the default window width (windows.DEFAULT_SIZE): two side by side
 
 
 def settled_streams(app, *, at_least: int = 1) -> int:
@@ -91,10 +88,11 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
         app.call("menu", path=["File", "New window"])
         w1, w2 = app.wait_windows(2, path="/")
         app.js(w2["id"], "window.__notReloaded = true; 1")
-        # Live sync is there when pages open their event streams by themselves.
-        live_sync = settled_streams(app, at_least=0) > 0
-        app.call("place", window=w1["id"], x=0, y=0, width=SCREEN_HALF, height=880)
-        app.call("place", window=w2["id"], x=SCREEN_HALF, y=0, width=SCREEN_HALF, height=880)
+        # Every window's page opens its own event stream (each window is its own private
+        # browser profile, so its own shared worker).
+        assert settled_streams(app, at_least=2) == 2
+        app.call("place", window=w1["id"], x=0, y=0, width=WINDOW_WIDTH, height=880)
+        app.call("place", window=w2["id"], x=WINDOW_WIDTH, y=0, width=WINDOW_WIDTH, height=880)
 
         # An activity saved in window 1 ...
         app.call("load", window=w1["id"], path="/activities/new")
@@ -103,40 +101,31 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
         app.wait_for(
             lambda: re.fullmatch(r"/activities/\d+", app.windows()[0]["path"]), what="saved"
         )
-        # ... shows in window 2 without a reload, once live sync is on the branch.
-        if live_sync:
-            app.wait_for(
-                lambda: (app.text(w2["id"], "[data-testid=activity-count]") or "").strip() == "1",
-                what="window 2 to show the new activity",
-            )
-            assert app.js(w2["id"], "window.__notReloaded === true")
-        else:
-            app.call("load", window=w2["id"], path="/")  # for the screenshot only
-            app.wait_for(lambda: app.text(w2["id"], "#recent-activities a"), what="reload")
+        # ... shows in window 2 in place: its page was updated, never reloaded.
+        app.wait_for(
+            lambda: (app.text(w2["id"], "[data-testid=activity-count]") or "").strip() == "1",
+            what="window 2 to show the new activity",
+        )
+        assert app.js(w2["id"], "window.__notReloaded === true")
+        assert app.text(w2["id"], "#recent-activities a") == "Release pipeline pairing"
         time.sleep(0.5)  # let both pages paint
         ARTIFACTS.mkdir(exist_ok=True)
         app.call("screenshot", path=str(ARTIFACTS / "two-windows.png"))
 
-        # Closing window 2 releases its event streams and the server threads they held. Both
-        # windows now show pages with the same streams (their own, if any, plus the test's),
-        # so closing one of the two must halve the count.
-        for window in (w1, w2):
-            app.js(window["id"], OPEN_STREAM)
-        streams_with_two_windows = settled_streams(app)
-        assert streams_with_two_windows >= 2
+        # Closing window 2 ends its event stream and frees the server thread it held; window
+        # 1 keeps its own.
+        assert settled_streams(app) == 2
         app.call("close", window=w2["id"])
         app.wait_windows(1)
         app.wait_for(
-            lambda: app.server()["streams"] * 2 == streams_with_two_windows,
-            timeout=3,
-            what="window 2's streams to end",
+            lambda: app.server()["streams"] == 1, timeout=3, what="window 2's stream to end"
         )
         app.wait_for(
-            lambda: app.server()["busy_threads"] <= streams_with_two_windows // 2,
+            lambda: app.server()["busy_threads"] <= 1,
             timeout=3,
-            what="window 2's server threads to be released",
+            what="window 2's server thread to be released",
         )
-        assert settled_streams(app) * 2 == streams_with_two_windows  # window 1's are kept
+        assert settled_streams(app) == 1
 
         # Closing the last window quits: exit 0 within 3 s, data and window state saved.
         last_page = app.windows()[0]["path"]
@@ -153,8 +142,6 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
     conn.close()
     assert [w["path"] for w in saved["windows"]] == [last_page]
     assert not (data / "instance.json").exists()
-    if not live_sync:
-        pytest.xfail("live sync is not merged yet: window 2 was reloaded for the screenshot")
 
 
 def test_quit_remembers_the_open_windows_and_the_next_start_reopens_them(xvfb, tmp_path):
