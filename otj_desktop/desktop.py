@@ -9,6 +9,7 @@ system browser with one sentence saying why, and with ``--headless`` shows nothi
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import webbrowser
@@ -21,6 +22,7 @@ from otj_desktop.store.db import StorageError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+TEST_CONTROL_ENV = "OTJ_DESKTOP_TEST_CONTROL"  # test_control.ENV (that module is test-only)
 
 log = logging.getLogger("otj_desktop")
 
@@ -67,7 +69,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     """The app's own windows, until the last one closes, File → Quit, or a signal."""
     from webview.errors import WebViewException
 
-    from otj_desktop import menus, test_control, windows
+    from otj_desktop import menus, windows
     from otj_desktop.web.context import DesktopBridge
     from otj_desktop.web.security import launch_path
 
@@ -81,7 +83,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     )
     watcher = threading.Thread(target=_quit_when_stopped, args=(stop, shell), daemon=True)
     watcher.start()
-    test_control.start_if_requested(shell, server)
+    _start_test_control(shell, server)
     state.desktop = shell.bridge()
     try:
         open_at_quit = shell.run(windows.load_window_state(state.db), menu)
@@ -94,6 +96,19 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
         windows.save_window_state(state.db, open_at_quit)
     except StorageError:
         log.warning("Could not remember the open windows", exc_info=True)
+
+
+def _start_test_control(shell, server: AppServer) -> None:
+    """The test suite's control channel (``test_control.py``), only when a test asks for it:
+    the module is not in the installed app (``build/bundle_rules.py``)."""
+    if not os.environ.get(TEST_CONTROL_ENV):
+        return
+    try:
+        from otj_desktop import test_control
+    except ImportError:
+        log.warning("%s is set, but this copy of the app has no test control", TEST_CONTROL_ENV)
+        return
+    test_control.start_if_requested(shell, server)
 
 
 def _quit_when_stopped(stop: threading.Event, shell) -> None:
