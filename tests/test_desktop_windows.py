@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from otj_desktop.menus import VIEW_PAGES
 from tests.conftest import DATA
 from tests.desktop import (
     ARTIFACTS,
@@ -78,12 +79,7 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
             "Open data folder",
             "Quit",
         ]
-        assert app.call("menu_items", menu="View") == [
-            "Dashboard",
-            "Activities",
-            "Standard and KSBs",
-            "Profile",
-        ]
+        assert app.call("menu_items", menu="View") == [label for label, _ in VIEW_PAGES]
         # File → New window: a second window, signed in through its own launch URL.
         app.call("menu", path=["File", "New window"])
         w1, w2 = app.wait_windows(2, path="/")
@@ -261,6 +257,19 @@ def test_file_menu_imports_a_standard_through_the_file_dialog(xvfb, tmp_path):
         # The first standard becomes the apprentice's, then the profile page comes next.
         app.wait_for(lambda: app.windows()[0]["path"] == "/profile", what="the profile page")
 
+        # A newer version of it: stored, and the switch is previewed (as after the Standard
+        # page's upload), never made without asking.
+        app.call("menu", path=["File", "Import standard…"])
+        app.wait_for(
+            lambda: app.call("answer_file_dialog", path=str(DATA / "standard_st9999_v1_1.json")),
+            what="the file dialog for the new version",
+        )
+        app.wait_for(
+            lambda: re.fullmatch(r"/standards/\d+/switch", app.windows()[0]["path"]),
+            what="the switch preview",
+        )
+        assert app.windows()[0]["native_title"].startswith("Switch")
+
         app.call("menu", path=["File", "Import standard…"])
         app.wait_for(
             lambda: app.call("answer_file_dialog", path=str(DATA / "not_a_standard.json")),
@@ -271,8 +280,13 @@ def test_file_menu_imports_a_standard_through_the_file_dialog(xvfb, tmp_path):
         app.call("menu", path=["File", "Quit"])
         assert app.wait_exit(3) == 0, app.stderr()
     conn = sqlite3.connect(data / "otj.sqlite3")
-    assert conn.execute("SELECT reference, version FROM standard").fetchall() == [("ST9999", "1.0")]
-    assert conn.execute("SELECT standard_id IS NOT NULL FROM profile").fetchone() == (1,)
+    assert conn.execute("SELECT reference, version FROM standard ORDER BY id").fetchall() == [
+        ("ST9999", "1.0"),
+        ("ST9999", "1.1"),
+    ]
+    assert conn.execute(
+        "SELECT version FROM profile JOIN standard ON standard.id = profile.standard_id"
+    ).fetchone() == ("1.0",)
     conn.close()
 
 
@@ -291,8 +305,8 @@ def test_pages_and_menus_open_windows_show_pages_and_the_data_folder(xvfb, tmp_p
             " {key: 'n', ctrlKey: true, bubbles: true, cancelable: true})); 1",
         )
         app.wait_windows(3, path="/")
-        # View → Standard and KSBs shows that page in the active window only.
-        app.call("menu", path=["View", "Standard and KSBs"])
+        # View → Standard shows that page in the active window only.
+        app.call("menu", path=["View", "Standard"])
         app.wait_for(
             lambda: [w["path"] for w in app.windows()].count("/standard") == 1,
             what="one window showing the standard",
@@ -303,9 +317,17 @@ def test_pages_and_menus_open_windows_show_pages_and_the_data_folder(xvfb, tmp_p
         windows = app.wait_windows(4, path="/standard")
         assert windows[-1]["native_title"] == standard_window["native_title"]
         assert standard_window["native_title"].endswith(" — OTJ Desktop")
+        # ... and so does a KSB's page.
+        app.call("load", window=standard_window["id"], path="/ksbs/1")
+        app.wait_for(
+            lambda: any(w["path"] == "/ksbs/1" for w in app.windows()), what="the KSB page"
+        )
+        app.js(standard_window["id"], "document.querySelector('.window-actions button').click(); 1")
+        windows = app.wait_windows(5, path="/ksbs/1")
+        assert windows[-1]["native_title"].startswith("K1 ")
         # Help → About: a small window with the version, data folder and log file.
         app.call("menu", path=["Help", "About OTJ Desktop"])
-        about = app.wait_windows(5, path="/about")[-1]
+        about = app.wait_windows(6, path="/about")[-1]
         assert app.text(about["id"], "[data-testid=about-data-dir]") == str(data)
         assert app.text(about["id"], "[data-testid=about-log-file]") == str(
             data / "logs" / "otj-desktop.log"

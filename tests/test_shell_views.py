@@ -71,7 +71,7 @@ def test_window_commands_show_only_when_there_are_windows(app, client, with_stan
     assert "Open in new window" not in page  # the dashboard is not one of those pages
 
 
-def test_activity_and_standard_pages_offer_open_in_new_window(app, client, with_standard):
+def test_activity_ksb_and_standard_pages_offer_open_in_new_window(app, client, with_standard):
     app.extensions["otj"].desktop = DesktopBridge(has_windows=True)
     client.post("/activities/new", activity_form())
     activity_page = client.get("/activities/1").get_data(as_text=True)
@@ -80,6 +80,9 @@ def test_activity_and_standard_pages_offer_open_in_new_window(app, client, with_
     standard_page = client.get("/standard").get_data(as_text=True)
     assert "Open in new window" in standard_page
     assert '<input type="hidden" name="path" value="/standard">' in standard_page
+    ksb_page = client.get("/ksbs/1?page=1").get_data(as_text=True)
+    assert "Open in new window" in ksb_page
+    assert '<input type="hidden" name="path" value="/ksbs/1?page=1">' in ksb_page
 
 
 def test_the_single_instance_endpoint_refuses_requests_without_the_secret(app, anonymous, opened):

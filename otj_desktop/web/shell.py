@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from otj_desktop import __version__
 from otj_desktop.instance import ENDPOINT as INSTANCE_ENDPOINT
 from otj_desktop.web.context import state
+from otj_desktop.web.navigation import nav_context
 from otj_desktop.web.security import authenticates_itself, launch_path, safe_next
 
 bp = Blueprint("shell", __name__)
@@ -29,10 +30,12 @@ bp = Blueprint("shell", __name__)
 
 @bp.app_context_processor
 def desktop_flags() -> dict[str, object]:
-    """Templates show window commands only when there are windows to open."""
+    """Templates show window commands only when there are windows to open; the header lists
+    the main pages (``navigation.py``, which the View menu lists too)."""
     return {
         "desktop_windows": state().desktop.has_windows,
         "current_path": request.full_path.rstrip("?"),
+        **nav_context(),
     }
 
 
