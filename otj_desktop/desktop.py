@@ -4,6 +4,8 @@
 window backend exist, because Qt aborts the whole process without one), falls back to the
 system browser with one sentence saying why, and with ``--headless`` shows nothing.
 ``hand_over_to_running_app`` is what a second launch does: ask the running app for a window.
+The browser is always sent a 0600 page that redirects to the launch URL, never the URL itself
+(``browser_open.py``: a command line is readable by every user of the computer).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from otj_desktop import APP_NAME, gui_probe
+from otj_desktop import APP_NAME, browser_open, gui_probe, startup_problem
 from otj_desktop.instance import NoAnswer, ask_running_app
 from otj_desktop.server import AppServer
 from otj_desktop.store.db import StorageError
@@ -27,19 +29,21 @@ TEST_CONTROL_ENV = "OTJ_DESKTOP_TEST_CONTROL"  # test_control.ENV (that module i
 log = logging.getLogger("otj_desktop")
 
 
-def hand_over_to_running_app(data_dir: Path, *, headless: bool) -> int:
+def hand_over_to_running_app(data_dir: Path, *, headless: bool, stop: threading.Event) -> int:
     """Another launch holds this data folder: ask it for a window (or its address), exit 0."""
     try:
         answer = ask_running_app(data_dir, want_window=not headless)
     except NoAnswer as exc:
-        print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
+        problem = startup_problem.Problem(str(exc), EXIT_USAGE)
+        startup_problem.report(problem, headless=headless, stop=stop)
         return EXIT_USAGE
     if answer.opened:
         print(f"{APP_NAME} is already running; it opened a new window.", flush=True)
     else:
         print(f"{APP_NAME} is already running at {answer.launch_url}", flush=True)
-        if not headless and gui_probe.can_open_browser():
-            webbrowser.open(answer.launch_url)
+        if not headless and answer.browser_page and gui_probe.can_open_browser():
+            # The running app's 0600 page, never the launch URL itself (browser_open.py).
+            webbrowser.open(Path(answer.browser_page).as_uri())
     return EXIT_OK
 
 
@@ -128,7 +132,7 @@ def fall_back_to_browser(app, server: AppServer, problem: str) -> None:
             file=sys.stderr,
             flush=True,
         )
-        webbrowser.open(url)
+        browser_open.pages_for(app).open(url)
     else:
         print(
             f"{APP_NAME} cannot open its own window because {problem}; "

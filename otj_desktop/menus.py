@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from otj_desktop import APP_NAME
+from otj_desktop import APP_NAME, paths
 from otj_desktop.standards.importer import StandardFileError, parse_standard
 from otj_desktop.store.db import Database, StorageError
 from otj_desktop.web.navigation import MAIN_PAGES
@@ -179,13 +179,15 @@ def open_in_file_manager(folder: Path) -> None:
     if sys.platform == "win32":
         os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - a folder, not a command
     elif sys.platform == "darwin":
-        subprocess.Popen(["open", str(folder)])
+        # The file manager's files are the user's: their own umask, not the app's 0o077.
+        subprocess.Popen(["open", str(folder)], umask=paths.user_umask())
     else:
         subprocess.Popen(
             ["xdg-open", str(folder)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            umask=paths.user_umask(),
         )
 
 
