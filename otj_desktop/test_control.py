@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -76,12 +77,17 @@ class OneWindow(_Channel):
 
     def __init__(self, window: Any) -> None:
         self.window = window
+        self.loaded_at: float | None = None
+        window.events.loaded += self._on_loaded
+
+    def _on_loaded(self, *_args: Any) -> None:
+        self.loaded_at = self.loaded_at or time.monotonic()
 
     def op_windows(self) -> list[dict[str, Any]]:
         from otj_desktop import windows_qt
 
         loaded = self.window.events.loaded.is_set()
-        info: dict[str, Any] = {"id": self.window.uid, "loaded_at": 1.0 if loaded else None}
+        info: dict[str, Any] = {"id": self.window.uid, "loaded_at": self.loaded_at}
         if loaded:
             info["path"] = self.window.run_js("location.pathname")
         if windows_qt.invoker is not None:

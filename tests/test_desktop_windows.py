@@ -388,7 +388,13 @@ def test_with_a_display_that_is_gone_the_system_browser_opens_instead(tmp_path):
             f":{dead}; opening it in your web browser instead.\n"
         )
         opened = wait_until(lambda: opened_log(tmp_path))
-        assert re.fullmatch(r"fake-browser http://127\.0\.0\.1:\d+/launch\?token=\S+", opened[0])
+        # Not the launch URL (any user can read a command line): a 0600 page that redirects.
+        match = re.fullmatch(r"fake-browser file://(/\S+\.html)", opened[0])
+        assert match, opened
+        page = Path(match.group(1))
+        assert page.parent == tmp_path / "data"
+        assert page.stat().st_mode & 0o777 == 0o600
+        assert re.search(r"url=http://127\.0\.0\.1:\d+/launch\?token=", page.read_text())
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(3) == 0

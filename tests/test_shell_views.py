@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -116,8 +117,21 @@ def test_without_windows_a_second_launch_gets_a_working_launch_url(app, anonymou
     )
     answer = response.get_json()
     assert answer["opened"] is False
+    # For its browser: a 0600 page in the data folder that redirects (browser_open.py).
+    page = Path(answer["browser_page"])
+    assert page.parent == app.extensions["otj"].data_dir
+    assert answer["launch_url"].replace("&", "&amp;") in page.read_text()
     launch = answer["launch_url"].removeprefix("http://localhost")
     assert anonymous.get(launch).status_code == 302
+
+
+def test_a_headless_second_launch_gets_the_launch_url_and_no_page(app, anonymous):
+    app.config["INSTANCE_SECRET"] = SECRET
+    response = anonymous.post(
+        ENDPOINT, json={"window": False}, headers={"Authorization": f"Bearer {SECRET}"}
+    )
+    assert response.get_json().keys() == {"opened", "launch_url"}
+    assert not list(app.extensions["otj"].data_dir.glob("open-otj-desktop-*.html"))
 
 
 def test_about_shows_version_data_folder_and_log_file(app, client, tmp_path):
