@@ -136,10 +136,10 @@ def tighten_permissions(folder: Path) -> int:
         return 0
     try:
         info = folder.stat()
+        if not info.st_mode & 0o077 or info.st_uid != os.geteuid():
+            return 0  # every start but the first: one stat
         entries = list(folder.iterdir())
     except OSError:
-        return 0
-    if not info.st_mode & 0o077 or info.st_uid != os.geteuid():
         return 0
     ours = [e for e in entries if e.name in APP_ENTRIES or e.name.startswith(_LOG_PREFIX)]
     changed = sum(_tighten_tree(entry) for entry in ours)
