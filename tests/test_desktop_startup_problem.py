@@ -210,3 +210,32 @@ def wait_until(check, timeout: float = 15.0):
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
     return value
+
+
+def test_in_the_browser_a_problem_with_nothing_to_choose_ends_once_the_page_was_read(tmp_path):
+    from tests.desktop import require_gui
+
+    require_gui()
+    dead = next(n for n in range(150, 250) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "otj_desktop", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=gui_env(tmp_path, f":{dead}", OTJ_DESKTOP_DATA_DIR=str(tmp_path / "data")),
+        )
+        try:
+            page_file = opened_file(wait_until(lambda: opened_log(tmp_path))[0])
+            assert proc.poll() is None  # waits for the page to be read
+            page = follow(page_file).get("/")[1]
+            assert f"Port {port} is already in use by another program." in page
+            assert "You can close this page." in page and "<button" not in page
+            assert proc.wait(10) == 2
+        finally:
+            proc.kill()
+            proc.wait(5)
+    assert not page_file.exists()
