@@ -126,7 +126,7 @@ def _show(problem: Problem, stop: threading.Event, *, in_window: bool) -> bool:
         if window is not None and window.is_alive():
             window.terminate()
             window.join(5)
-        server.close()
+        _stop_serving(server)
         shutil.rmtree(pages_dir, ignore_errors=True)
     return outcome.restored
 
@@ -188,8 +188,22 @@ def _serve(app):
     )
     port = server.effective_port
     app.config["ALLOWED_HOSTS"] = (f"127.0.0.1:{port}", f"localhost:{port}")
-    threading.Thread(target=server.run, name="problem-server", daemon=True).start()
+    server.thread = threading.Thread(target=server.run, name="problem-server", daemon=True)
+    server.thread.start()
     return server
+
+
+def _stop_serving(server) -> None:
+    """As ``server.AppServer.stop`` (no event streams here): workers, then the loop's sockets
+    from inside the loop, which then ends; a restored start goes on without this server."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown(timeout=1.0)
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:
+        wasyncore.close_all(server._map)
+    server.thread.join(2.0)
 
 
 def problem_app(problem: Problem, outcome: _Outcome, tokens, *, in_window: bool):
