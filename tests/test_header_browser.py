@@ -163,3 +163,24 @@ def test_more_is_marked_when_the_current_page_is_under_it(browser, server, width
     summary(page).click()
     assert [link["path"] for link in page.evaluate(VISIBLE_LINKS) if link["current"]] == [path]
     page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_dropped_connection_says_so_without_pushing_the_header_onto_two_rows(
+    browser, server, width
+):
+    page = open_page(browser, server, "/", width=width)
+    page.wait_for_selector("#live-status[data-state=connected]")
+    page.evaluate(
+        "() => { const s = document.getElementById('live-status');"
+        " s.dataset.state = 'reconnecting';"
+        " s.querySelector('.live-label').textContent = 'Reconnecting…'; }"
+    )
+    label = page.locator("#live-status .live-label")
+    assert label.is_visible() and label.inner_text() == "Reconnecting…"
+    box, header = label.bounding_box(), page.locator(".app-header").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # on screen
+    parts = page.evaluate(PARTS)
+    assert max(top for top, _ in parts) < min(bottom for _, bottom in parts), parts
+    assert header["height"] <= ONE_ROW
+    page.context.close()
