@@ -66,8 +66,18 @@ _BACKEND_DEPENDENCIES = {
     "cocoa": ["objc", "AppKit", "Foundation", "WebKit", "Quartz", "Security", "PyObjCTools"],
     "android": ["android", "jnius"],
 }
-# Never used by any build: other Qt bindings qtpy could otherwise pick up, and Tk.
-_ALWAYS_EXCLUDED = ["PyQt5", "PySide2", "PySide6", "tkinter", "_tkinter"]
+# Never used by any build: other Qt bindings qtpy could otherwise pick up, and Tk. Also the
+# test-only control channel: the frozen checks (--self-test, build/linux/check_deb.py) drive
+# the app over HTTP and never set OTJ_DESKTOP_TEST_CONTROL, so the installed app does not carry
+# it (desktop.py imports it only when that variable is set).
+_ALWAYS_EXCLUDED = [
+    "PyQt5",
+    "PySide2",
+    "PySide6",
+    "tkinter",
+    "_tkinter",
+    "otj_desktop.test_control",
+]
 # PyQt6 modules that PyInstaller's Qt hooks pull in because libQt6WebEngineCore links the Qt
 # Quick/QML libraries, but that no Python code imports: excluding them keeps the QML tree out.
 # (The C++ libraries themselves stay: libQt6WebEngineCore needs them.)

@@ -4,40 +4,46 @@
 window backend exist, because Qt aborts the whole process without one), falls back to the
 system browser with one sentence saying why, and with ``--headless`` shows nothing.
 ``hand_over_to_running_app`` is what a second launch does: ask the running app for a window.
+The browser is always sent a 0600 page that redirects to the launch URL, never the URL itself
+(``browser_open.py``: a command line is readable by every user of the computer).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import webbrowser
 from pathlib import Path
 
-from otj_desktop import APP_NAME, gui_probe
+from otj_desktop import APP_NAME, browser_open, gui_probe, startup_problem
 from otj_desktop.instance import NoAnswer, ask_running_app
 from otj_desktop.server import AppServer
 from otj_desktop.store.db import StorageError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+TEST_CONTROL_ENV = "OTJ_DESKTOP_TEST_CONTROL"  # test_control.ENV (that module is test-only)
 
 log = logging.getLogger("otj_desktop")
 
 
-def hand_over_to_running_app(data_dir: Path, *, headless: bool) -> int:
+def hand_over_to_running_app(data_dir: Path, *, headless: bool, stop: threading.Event) -> int:
     """Another launch holds this data folder: ask it for a window (or its address), exit 0."""
     try:
         answer = ask_running_app(data_dir, want_window=not headless)
     except NoAnswer as exc:
-        print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
+        problem = startup_problem.Problem(str(exc), EXIT_USAGE)
+        startup_problem.report(problem, headless=headless, stop=stop)
         return EXIT_USAGE
     if answer.opened:
         print(f"{APP_NAME} is already running; it opened a new window.", flush=True)
     else:
         print(f"{APP_NAME} is already running at {answer.launch_url}", flush=True)
-        if not headless and gui_probe.can_open_browser():
-            webbrowser.open(answer.launch_url)
+        if not headless and answer.browser_page and gui_probe.can_open_browser():
+            # The running app's 0600 page, never the launch URL itself (browser_open.py).
+            webbrowser.open(Path(answer.browser_page).as_uri())
     return EXIT_OK
 
 
@@ -67,7 +73,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     """The app's own windows, until the last one closes, File → Quit, or a signal."""
     from webview.errors import WebViewException
 
-    from otj_desktop import menus, test_control, windows
+    from otj_desktop import menus, windows
     from otj_desktop.web.context import DesktopBridge
     from otj_desktop.web.security import launch_path
 
@@ -81,7 +87,7 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
     )
     watcher = threading.Thread(target=_quit_when_stopped, args=(stop, shell), daemon=True)
     watcher.start()
-    test_control.start_if_requested(shell, server)
+    _start_test_control(shell, server)
     state.desktop = shell.bridge()
     try:
         open_at_quit = shell.run(windows.load_window_state(state.db), menu)
@@ -94,6 +100,19 @@ def run_windows(app, server: AppServer, stop: threading.Event) -> None:
         windows.save_window_state(state.db, open_at_quit)
     except StorageError:
         log.warning("Could not remember the open windows", exc_info=True)
+
+
+def _start_test_control(shell, server: AppServer) -> None:
+    """The test suite's control channel (``test_control.py``), only when a test asks for it:
+    the module is not in the installed app (``build/bundle_rules.py``)."""
+    if not os.environ.get(TEST_CONTROL_ENV):
+        return
+    try:
+        from otj_desktop import test_control
+    except ImportError:
+        log.warning("%s is set, but this copy of the app has no test control", TEST_CONTROL_ENV)
+        return
+    test_control.start_if_requested(shell, server)
 
 
 def _quit_when_stopped(stop: threading.Event, shell) -> None:
@@ -113,7 +132,7 @@ def fall_back_to_browser(app, server: AppServer, problem: str) -> None:
             file=sys.stderr,
             flush=True,
         )
-        webbrowser.open(url)
+        browser_open.pages_for(app).open(url)
     else:
         print(
             f"{APP_NAME} cannot open its own window because {problem}; "

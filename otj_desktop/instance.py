@@ -56,6 +56,9 @@ class Answer:
 
     opened: bool
     launch_url: str | None = None
+    # A 0600 page in the data folder that redirects to ``launch_url``, for the browser (its
+    # command line must not carry the URL; see browser_open.py). The running app deletes it.
+    browser_page: str | None = None
 
 
 class SingleInstance:
@@ -140,7 +143,12 @@ def _post(record: dict, *, want_window: bool, path: str) -> Answer:
     # HTTPError (a 403 from a server that is not ours, say) is an OSError: the caller retries.
     with _opener.open(request, timeout=5) as response:
         answer = json.loads(response.read())
-    return Answer(opened=bool(answer["opened"]), launch_url=answer.get("launch_url"))
+    page = answer.get("browser_page")
+    return Answer(
+        opened=bool(answer["opened"]),
+        launch_url=answer.get("launch_url"),
+        browser_page=page if isinstance(page, str) else None,
+    )
 
 
 def _read_record(path: Path) -> dict:

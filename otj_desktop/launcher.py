@@ -1,6 +1,7 @@
 """Start-up and shut-down, in order.
 
-Start: check the data folder -> log to a file -> claim the data folder (or hand over to the app
+Start: files private to this user (umask 0o077; an older, looser data folder tightened once)
+-> check the data folder -> log to a file -> claim the data folder (or hand over to the app
 already running on it, and exit 0) -> check the database is intact -> open and migrate it ->
 build the app -> the day's first backup -> the day scheduler (drafts due from recurring
 templates, then a check once a minute) -> start the server on a free loopback port -> publish
@@ -14,6 +15,9 @@ data folder -> exit 0.
 Anything the user can get wrong (a busy port, an unusable data folder, a database from a newer
 release) is reported as one sentence on stderr with exit status 2, never as a traceback; a
 damaged database gives exit status 3 and the command that restores the newest good backup.
+Unless ``--headless``, the sentence is also shown in a small window (or the browser) for
+someone who double-clicked the app, with a "Restore the newest good backup" button for a
+damaged database, after which the start carries on (``startup_problem.py``).
 """
 
 from __future__ import annotations
@@ -30,16 +34,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from otj_desktop import APP_NAME, __version__, paths, startup_checks
+from otj_desktop import APP_NAME, __version__, browser_open, paths, startup_checks, startup_problem
 from otj_desktop.desktop import hand_over_to_running_app, show_user_interface
 from otj_desktop.instance import SingleInstance
 from otj_desktop.scheduler import DayScheduler
 from otj_desktop.server import AppServer, PortInUse
+from otj_desktop.startup_problem import Problem
 from otj_desktop.store.db import StorageError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_DAMAGED = 3
+EXIT_DAMAGED = startup_checks.EXIT_DAMAGED  # 3
 
 log = logging.getLogger("otj_desktop")
 
@@ -78,35 +83,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         from otj_desktop.selftest import main as self_test
 
         return self_test(args.data_dir)
+    user_umask = paths.keep_files_private()  # before anything is written
+    try:
+        return _run(args)
+    finally:
+        paths.restore_umask(user_umask)  # for callers in the same process (tests)
+
+
+def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     _stop_on_signals(stop)  # before anything starts, so a signal never finds Python's default
     try:
         data_dir, explicit = paths.resolve_data_dir(args.data_dir)
         paths.prepare_data_dir(data_dir)
         log_file = setup_logging(paths.log_dir(data_dir, explicit))
+        _make_private(data_dir, log_file.parent)
         instance = SingleInstance(data_dir)
         if not instance.claim():
-            return hand_over_to_running_app(data_dir, headless=args.headless)
+            return hand_over_to_running_app(data_dir, headless=args.headless, stop=stop)
+        browser_open.remove_pages(data_dir)  # left by a run that crashed
         damaged = startup_checks.check_database(data_dir, args, explicit)
-        if damaged:
-            print(f"{APP_NAME} could not start: {damaged}", file=sys.stderr)
-            return EXIT_DAMAGED
+        if damaged and not startup_problem.report(damaged, headless=args.headless, stop=stop):
+            return damaged.exit_code
         app = _build_app(data_dir)
         app.config.update(LOG_FILE=str(log_file), INSTANCE_SECRET=instance.secret)
         startup_checks.sweep_attachments(app)
         startup_checks.first_backup_of_the_day(app)
-        scheduler = DayScheduler(app.extensions["otj"])
-        scheduler.start()  # before serving: the first window shows the drafts already made
-        server = AppServer(app, port=args.port)
+    except (paths.DataDirError, StorageError) as exc:
+        return _could_not_start(str(exc), args, stop)
+    state = app.extensions["otj"]
+    scheduler = DayScheduler(state)
+    scheduler.start()  # before serving: the first window shows the drafts already made
+    server = AppServer(app, port=args.port)
+    try:
         base_url = server.start()
-        instance.publish(server.port)
-    except (paths.DataDirError, StorageError, PortInUse) as exc:
-        print(f"{APP_NAME} could not start: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except PortInUse as exc:
+        scheduler.stop()
+        state.db.checkpoint_and_close()
+        return _could_not_start(str(exc), args, stop)
+    instance.publish(server.port)
 
     from otj_desktop.web.security import launch_path
 
-    state = app.extensions["otj"]
     launch_url = base_url + launch_path(state.launch_tokens)
     print(f"{APP_NAME} is running at {launch_url}", flush=True)
     log.info("Started %s %s with data in %s", APP_NAME, __version__, data_dir)
@@ -116,6 +134,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutdown(server, state, instance)
     leave_stuck_threads_behind()
     return EXIT_OK
+
+
+def _could_not_start(sentence: str, args: argparse.Namespace, stop: threading.Event) -> int:
+    """One sentence on stderr, and (unless ``--headless``) where a double-clicker sees it."""
+    startup_problem.report(Problem(sentence, EXIT_USAGE), headless=args.headless, stop=stop)
+    return EXIT_USAGE
+
+
+def _make_private(data_dir: Path, log_dir: Path) -> None:
+    """Folders an older version left readable by other users: theirs no longer (once)."""
+    for folder in dict.fromkeys((data_dir, log_dir)):
+        changed = paths.tighten_permissions(folder)
+        if changed:
+            log.info("Made %d files and folders in %s private to this user", changed, folder)
 
 
 def _build_app(data_dir: Path):
@@ -128,6 +160,7 @@ def shutdown(server: AppServer, state, instance: SingleInstance | None = None) -
     """Stop serving, leave the database tidy, then let the next launch have the data folder."""
     server.stop()
     state.db.checkpoint_and_close()
+    browser_open.remove_pages(Path(state.data_dir))
     if instance is not None:
         instance.release()
     log.info("Stopped cleanly")

@@ -5,8 +5,10 @@ an item does not know which window it was chosen in, so items act on the *active
 focused one, else the one used last). Items that need a file use the backend's file dialog.
 
 * **Import standard…** reads the official JSON file and imports it through the same path as
-  the Standard page's upload (``parse_standard`` + ``store.standards.add`` in one transaction,
-  so every window hears ``standard_saved``), then shows the result in the active window.
+  the Standard page's upload (``parse_standard`` + ``web.standards.adopt`` in one transaction,
+  so every window hears ``standard_saved``), then shows the page that comes next in the active
+  window: the profile for a first standard, the switch preview for a new version of the
+  current one; when nothing new was added, a message says what happened.
 * **Export CSV…** asks where to save and writes what ``GET /activities/export.csv`` returns,
   fetched over loopback like any window would (its own launch URL, its own cookie).
 * **Open data folder** opens the folder in the system's file manager.
@@ -29,22 +31,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from otj_desktop import APP_NAME
+from otj_desktop import APP_NAME, paths
 from otj_desktop.standards.importer import UPLOAD_LIMIT, StandardFileError, parse_standard
-from otj_desktop.store import profile as profile_store
-from otj_desktop.store import standards as standard_store
 from otj_desktop.store.db import Database, StorageError
+from otj_desktop.web.navigation import MAIN_PAGES
+from otj_desktop.web.standards import Adoption, adopt
 from otj_desktop.windows import DesktopShell
 
 log = logging.getLogger(__name__)
 
 EXPORT_PATH = "/activities/export.csv"
-VIEW_PAGES = (
-    ("Dashboard", "/"),
-    ("Activities", "/activities"),
-    ("Standard and KSBs", "/standard"),
-    ("Profile", "/profile"),
-)
+# Every main page, as the header lists them (web/navigation.py).
+VIEW_PAGES = tuple((page.label, page.path) for page in MAIN_PAGES)
 
 
 class MenuCommands:
@@ -87,12 +85,13 @@ class MenuCommands:
         if not chosen:
             return
         try:
-            first = import_standard_file(self.db, Path(chosen[0]))
+            adoption = import_standard_file(self.db, Path(chosen[0]))
         except (StandardFileError, StorageError) as exc:
             self._tell("Import standard", str(exc))
             return
-        # A first standard goes on to the profile, as after the Setup page's import.
-        window.load_url(self.shell.base_url + ("/profile" if first else "/standard"))
+        window.load_url(self.shell.base_url + adoption.next_path)
+        if not adoption.created:  # the page shown does not say what happened
+            self._tell("Import standard", adoption.message)
 
     def export_csv(self) -> None:
         window = self.shell.active_window()
@@ -111,12 +110,7 @@ class MenuCommands:
         try:
             data = self.shell_fetch(EXPORT_PATH)
         except urllib.error.HTTPError as exc:
-            message = (
-                "This version cannot export yet."
-                if exc.code == 404
-                else f"The export failed ({exc.code}); nothing was saved."
-            )
-            self._tell("Export CSV", message)
+            self._tell("Export CSV", f"The export failed ({exc.code}); nothing was saved.")
             return
         try:
             write_file_atomically(target, data)
@@ -162,8 +156,8 @@ def build_menu(commands: MenuCommands, *, shortcut_hints: bool) -> list[Any]:
     ]
 
 
-def import_standard_file(db: Database, path: Path) -> bool:
-    """Import the standard in ``path``; True if it became the apprentice's first standard.
+def import_standard_file(db: Database, path: Path) -> Adoption:
+    """Import the standard in ``path`` as the Standard page's upload does (``adopt``).
 
     Raises :class:`StandardFileError` with a sentence for the user when the file will not do.
     """
@@ -176,25 +170,24 @@ def import_standard_file(db: Database, path: Path) -> bool:
         raise StandardFileError(f"{path.name} is too large to be a standard's JSON file.")
     data = parse_standard(raw)
     with db.transaction() as tx:
-        result = standard_store.add(tx, data)
-        first = not profile_store.get(tx.conn).is_set_up
-        if first:
-            profile_store.set_standard(tx, result.standard_id)
+        adoption = adopt(tx, data)
     log.info("Imported %s v%s from the File menu", data.title, data.version)
-    return first
+    return adoption
 
 
 def open_in_file_manager(folder: Path) -> None:
     if sys.platform == "win32":
         os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - a folder, not a command
     elif sys.platform == "darwin":
-        subprocess.Popen(["open", str(folder)])
+        # The file manager's files are the user's: their own umask, not the app's 0o077.
+        subprocess.Popen(["open", str(folder)], umask=paths.user_umask())
     else:
         subprocess.Popen(
             ["xdg-open", str(folder)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            umask=paths.user_umask(),
         )
 
 

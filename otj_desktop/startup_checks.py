@@ -2,9 +2,11 @@
 
 ``check_database`` runs ``PRAGMA quick_check`` read-only before anything opens the database for
 writing. A damaged database stops the start with one sentence and the exact command that moves
-it aside and restores the newest good backup (``--restore-latest-backup``); the damaged file is
-never overwritten or deleted. ``first_backup_of_the_day`` backs up when the newest backup is over
-a day old. ``sweep_attachments`` tidies the attachments folder after a crash.
+it aside and restores the newest good backup (``--restore-latest-backup``), and, for someone who
+double-clicked the app, a window with a button that does the same (``startup_problem.py``); the
+damaged file is never overwritten or deleted. ``first_backup_of_the_day`` backs up when the
+newest backup is over a day old. ``sweep_attachments`` tidies the attachments folder after a
+crash.
 """
 
 from __future__ import annotations
@@ -12,20 +14,25 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
+import sqlite3
 import sys
 from pathlib import Path
 
 from otj_desktop import APP_NAME
+from otj_desktop.startup_problem import Problem, RestoreFailed
+
+EXIT_DAMAGED = 3
 
 log = logging.getLogger("otj_desktop")
 
 
-def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> str | None:
+def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> Problem | None:
     """``quick_check`` the database before anything opens it for writing.
 
-    Returns None when it is fine (or was just restored from a backup), else the sentence to
-    show. The damaged file is left exactly as it is unless ``--restore-latest-backup`` asks to
-    move it aside.
+    Returns None when it is fine (or was just restored from a backup), else the problem to
+    report: its sentence names the command that restores the newest good backup, and its
+    ``restore`` runs that recovery (the start-up problem window's button). The damaged file is
+    left exactly as it is unless ``--restore-latest-backup`` (or the button) moves it aside.
     """
     from otj_desktop.store import integrity
     from otj_desktop.store.migrate import latest_version
@@ -41,25 +48,51 @@ def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> 
     log.error("Database %s failed its integrity check: %s", db_path, report.problem)
     backup = integrity.newest_good_backup(data_dir / BACKUP_FOLDER, max_schema=latest_version())
     if backup is None:
-        return (
+        return Problem(
             f"The database {db_path} is damaged ({report.problem}) and there is no good backup "
-            "to restore; the file was left untouched."
+            "to restore; the file was left untouched.",
+            EXIT_DAMAGED,
         )
     when = backup.taken_at.astimezone().strftime("%d %b %Y %H:%M")
-    if not args.restore_latest_backup:
-        command = restore_command(data_dir if explicit else None)
-        return (
+    if args.restore_latest_backup:
+        try:
+            restore_backup(db_path, backup, when)
+        except RestoreFailed as exc:
+            return Problem(str(exc), EXIT_DAMAGED)
+        return None
+    command = restore_command(data_dir if explicit else None)
+    return Problem(
+        f"The database {db_path} is damaged ({report.problem}); it was left untouched. "
+        f"To move it aside and restore the newest good backup (from {when}), run: {command}",
+        EXIT_DAMAGED,
+        shown=(
             f"The database {db_path} is damaged ({report.problem}); it was left untouched. "
-            f"To move it aside and restore the newest good backup (from {when}), run: {command}"
-        )
-    recovery = integrity.recover(db_path, backup)
-    print(
-        f"Restored the backup from {when}; the damaged database was moved to "
-        f"{recovery.damaged_moved_to}.",
-        file=sys.stderr,
+            f"The newest good backup is from {when}."
+        ),
+        restore=lambda: restore_backup(db_path, backup, when),
     )
+
+
+def restore_backup(db_path: Path, backup, when: str) -> str:
+    """Move the damaged database aside and put the backup in its place; says what it did (on
+    stderr too). Raises :class:`RestoreFailed` with one sentence."""
+    from otj_desktop.store import integrity
+
+    try:
+        recovery = integrity.recover(db_path, backup)
+    except (OSError, sqlite3.Error) as exc:
+        log.exception("Restoring %s failed", backup.name)
+        raise RestoreFailed(
+            f"The backup from {when} could not be restored ({exc}); nothing was deleted."
+        ) from None
+    said = (
+        f"Restored the backup from {when}; the damaged database was moved to "
+        f"{recovery.damaged_moved_to}."
+    )
+    if sys.stderr is not None:
+        print(said, file=sys.stderr, flush=True)
     log.warning("Restored %s; damaged files moved to %s", backup.name, recovery.damaged_moved_to)
-    return None
+    return said
 
 
 def restore_command(data_dir: Path | None) -> str:

@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,15 @@ log = logging.getLogger(__name__)
 
 
 def start_if_requested(shell: DesktopShell, server: AppServer) -> None:
+    _start(Controller(shell, server))
+
+
+def start_for_one_window(window: Any) -> None:
+    """The start-up problem's window (``problem_window.py``, a process of its own)."""
+    _start(OneWindow(window))
+
+
+def _start(controller: _Channel) -> None:
     address = os.environ.get(ENV)
     if not address:
         return
@@ -41,14 +51,13 @@ def start_if_requested(shell: DesktopShell, server: AppServer) -> None:
     sock = socket.create_connection((host, int(port)), timeout=10)
     sock.settimeout(None)
     log.warning("Test control channel connected (%s is set)", ENV)
-    serve = Controller(shell, server).serve
-    threading.Thread(target=serve, args=(sock,), name="test-control", daemon=True).start()
+    thread = threading.Thread(target=controller.serve, args=(sock,), name="test-control")
+    thread.daemon = True
+    thread.start()
 
 
-class Controller:
-    def __init__(self, shell: DesktopShell, server: AppServer) -> None:
-        self.shell = shell
-        self.server = server
+class _Channel:
+    """One JSON command per line, each answered by the ``op_<name>`` method."""
 
     def serve(self, sock: socket.socket) -> None:
         with sock, sock.makefile("rw", encoding="utf-8", newline="\n") as stream:
@@ -61,6 +70,54 @@ class Controller:
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
                 stream.write(json.dumps(reply, default=str) + "\n")
                 stream.flush()
+
+
+class OneWindow(_Channel):
+    """Drives a single window that has no shell around it (Qt only)."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.loaded_at: float | None = None
+        window.events.loaded += self._on_loaded
+
+    def _on_loaded(self, *_args: Any) -> None:
+        self.loaded_at = self.loaded_at or time.monotonic()
+
+    def op_windows(self) -> list[dict[str, Any]]:
+        from otj_desktop import windows_qt
+
+        loaded = self.window.events.loaded.is_set()
+        info: dict[str, Any] = {"id": self.window.uid, "loaded_at": self.loaded_at}
+        if loaded:
+            info["path"] = self.window.run_js("location.pathname")
+        if windows_qt.invoker is not None:
+            native = self.window.native
+            info["native_title"] = windows_qt.invoker.call(native.windowTitle)
+        return [info]
+
+    def op_run_js(self, window: str, js: str) -> Any:
+        return self.window.run_js(js)
+
+    def op_close(self, window: str) -> None:
+        self.window.destroy()
+
+    def op_screenshot(self, path: str) -> list[int]:
+        """Save this window (not the screen) as PNG; returns its size."""
+        from otj_desktop import windows_qt
+
+        def grab() -> list[int]:
+            pixmap = self.window.native.grab()
+            if not pixmap.save(path, "PNG"):
+                raise OSError(f"could not save {path}")
+            return [pixmap.width(), pixmap.height()]
+
+        return windows_qt.invoker.call(grab)
+
+
+class Controller(_Channel):
+    def __init__(self, shell: DesktopShell, server: AppServer) -> None:
+        self.shell = shell
+        self.server = server
 
     # -- windows -------------------------------------------------------------------------------
 

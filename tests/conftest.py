@@ -1,8 +1,8 @@
 """Shared fixtures: a fresh app and database per test, signed-in clients, a real server.
 
 Tests that need a real part (chromium, a display, PyInstaller ...) skip with a reason when it
-is missing. CI sets ``OTJ_REQUIRE_ALL=1``, which turns every such skip into a failure, so CI
-always runs them.
+is missing. CI sets ``OTJ_REQUIRE_ALL=1``, which turns every such skip (and any expected
+failure) into a failure, so CI always runs them.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ REQUIRE_ALL = os.environ.get("OTJ_REQUIRE_ALL") == "1"
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+    if REQUIRE_ALL and report.skipped:
+        # An expected failure is a skip too: in CI every test must really pass.
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = getattr(report, "wasxfail", None) or reason
         report.longrepr = f"skipped, but OTJ_REQUIRE_ALL=1 requires it to run: {reason}"
 
 

@@ -32,7 +32,7 @@ import pytest
 from tests.conftest import require, standard_json
 from tests.process_helpers import REPO, URL_LINE
 
-SCREEN = (1600, 900)
+SCREEN = (2200, 900)  # room for two windows of the default width side by side
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -151,13 +151,18 @@ class ControlError(Exception):
 class DesktopApp:
     """One running app process with real windows, and the means to drive it."""
 
-    def __init__(self, tmp: Path, display: str | None, *args: str, **env: str) -> None:
+    def __init__(
+        self, tmp: Path, display: str | None, *args: str, problem: bool = False, **env: str
+    ) -> None:
+        """``problem``: the app is expected to show its start-up problem window first (its own
+        process, connected to the same channel); :meth:`carry_on` then waits for the app."""
         self.tmp = tmp
-        listener = socket.create_server(("127.0.0.1", 0))
-        listener.settimeout(60)
-        port = listener.getsockname()[1]
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(60)
+        port = self._listener.getsockname()[1]
         self.stderr_path = tmp / f"app-stderr-{time.monotonic_ns()}.txt"
         self._stderr_file = self.stderr_path.open("w")
+        self._socket = self._stream = None
         self.spawned_at = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "otj_desktop", *args],
@@ -168,20 +173,30 @@ class DesktopApp:
             cwd=tmp,
         )
         try:
-            line = self.proc.stdout.readline()
-            match = URL_LINE.search(line)
-            if not match:
-                raise AssertionError(f"no launch URL in {line!r}; stderr: {self.stderr()}")
-            self.launch_url = match.group(1)
-            connection, _ = listener.accept()
+            if problem:
+                self._accept()
+            else:
+                self.carry_on()
         except BaseException:
-            self.kill()
-            self._stderr_file.close()
+            self.close()
             raise
-        finally:
-            listener.close()
-        self._socket = connection
-        self._stream = connection.makefile("rw", encoding="utf-8", newline="\n")
+
+    def carry_on(self) -> None:
+        """Wait for the app's launch URL and its windows' control channel."""
+        line = self.proc.stdout.readline()
+        match = URL_LINE.search(line)
+        if not match:
+            raise AssertionError(f"no launch URL in {line!r}; stderr: {self.stderr()}")
+        self.launch_url = match.group(1)
+        self._accept()
+
+    def _accept(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError):
+                self._stream.close()
+                self._socket.close()
+        self._socket, _ = self._listener.accept()
+        self._stream = self._socket.makefile("rw", encoding="utf-8", newline="\n")
 
     # -- talking to the app --------------------------------------------------------------------
 
@@ -255,17 +270,20 @@ class DesktopApp:
             self.proc.wait(10)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):
             self._stream.close()
             self._socket.close()
+        self._listener.close()
         self.kill()
         self.proc.stdout.close()
         self._stderr_file.close()
 
 
 @contextlib.contextmanager
-def desktop_app(tmp: Path, display: str | None, *args: str, **env: str) -> Iterator[DesktopApp]:
-    app = DesktopApp(tmp, display, *args, **env)
+def desktop_app(
+    tmp: Path, display: str | None, *args: str, problem: bool = False, **env: str
+) -> Iterator[DesktopApp]:
+    app = DesktopApp(tmp, display, *args, problem=problem, **env)
     try:
         yield app
     finally:

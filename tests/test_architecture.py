@@ -19,7 +19,7 @@ ALLOWED = {
     "domain": set(),
     "standards": set(),
     "store": {"domain", "standards", "version"},
-    "web": {"store", "domain", "standards", "version", "instance"},
+    "web": {"store", "domain", "standards", "version", "instance", "browser_open"},
 }
 
 

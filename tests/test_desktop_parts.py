@@ -26,7 +26,7 @@ from otj_desktop.windows import (
     saved_windows_value,
 )
 from otj_desktop.windows_qt import leaves_app
-from tests.conftest import standard_json
+from tests.conftest import activity_form, standard_json
 from tests.process_helpers import Browserless
 
 SCREEN = (0, 0, 1920, 1080)
@@ -235,7 +235,7 @@ class _FakeShell:
 def test_export_csv_saves_what_the_export_page_returns(app, db, live_server, tmp_path):
     from otj_desktop.domain.activities import validate_activity
     from otj_desktop.store import activities as activity_store
-    from tests.conftest import TODAY, activity_form
+    from tests.conftest import TODAY
 
     with db.transaction() as tx:
         for title in ("First export row", "Second export row"):
@@ -264,14 +264,33 @@ def test_the_shell_fetches_pages_as_a_window_would(app, live_server, tmp_path):
 def test_import_standard_from_a_file_makes_a_first_standard_the_apprentices(db, tmp_path):
     source = tmp_path / "standard.json"
     source.write_text(json.dumps(standard_json()))
-    assert import_standard_file(db, source) is True
-    assert import_standard_file(db, source) is False  # already there: nothing changes
+    first = import_standard_file(db, source)
+    assert (first.next_path, first.created) == ("/profile", True)
+    again = import_standard_file(db, source)  # already there: nothing changes
+    assert again.created is False
+    assert again.message == "Example widget technician v1.0 was already imported; nothing changed."
     too_big = tmp_path / "big.json"
     too_big.write_bytes(b" " * (5 * 1024 * 1024 + 1))
     with pytest.raises(StandardFileError, match="too large"):
         import_standard_file(db, too_big)
     with pytest.raises(StandardFileError, match="Could not read"):
         import_standard_file(db, tmp_path / "missing.json")
+
+
+def test_import_standard_from_a_file_offers_the_switch_to_a_new_version(db, tmp_path):
+    # The same path as the Standard page's upload: a newer version is stored and previewed,
+    # never switched to without asking.
+    for name in ("standard_st9999_v1_0.json", "standard_st9999_v1_1.json"):
+        (tmp_path / name).write_text(json.dumps(standard_json(name)))
+    import_standard_file(db, tmp_path / "standard_st9999_v1_0.json")
+    newer = import_standard_file(db, tmp_path / "standard_st9999_v1_1.json")
+    with db.connection() as conn:
+        [v11] = conn.execute("SELECT id FROM standard WHERE version = '1.1'").fetchall()
+        current = conn.execute("SELECT standard_id FROM profile").fetchone()[0]
+    assert newer.next_path == f"/standards/{v11[0]}/switch"
+    assert newer.created is True
+    assert "Check how your links would move" in newer.message
+    assert current != v11[0]  # still on 1.0 until the apprentice confirms
 
 
 # -- the launcher's choice of user interface ---------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from otj_desktop.menus import VIEW_PAGES
 from tests.conftest import DATA
 from tests.desktop import (
     ARTIFACTS,
@@ -32,10 +33,7 @@ from tests.desktop import (
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 DASHBOARD_TITLE = "Dashboard — OTJ Desktop"
-# Until live sync is on this branch, pages open no event stream of their own; each window
-# also opens one the way the live-sync script will, so stream clean-up is tested either way.
-OPEN_STREAM = "window.__testStream = new EventSource('/events/stream'); 1"
-SCREEN_HALF = 800
+WINDOW_WIDTH = 1100  # the default window width (windows.DEFAULT_SIZE): two side by side
 
 
 def settled_streams(app, *, at_least: int = 1) -> int:
@@ -81,20 +79,16 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
             "Open data folder",
             "Quit",
         ]
-        assert app.call("menu_items", menu="View") == [
-            "Dashboard",
-            "Activities",
-            "Standard and KSBs",
-            "Profile",
-        ]
+        assert app.call("menu_items", menu="View") == [label for label, _ in VIEW_PAGES]
         # File → New window: a second window, signed in through its own launch URL.
         app.call("menu", path=["File", "New window"])
         w1, w2 = app.wait_windows(2, path="/")
         app.js(w2["id"], "window.__notReloaded = true; 1")
-        # Live sync is there when pages open their event streams by themselves.
-        live_sync = settled_streams(app, at_least=0) > 0
-        app.call("place", window=w1["id"], x=0, y=0, width=SCREEN_HALF, height=880)
-        app.call("place", window=w2["id"], x=SCREEN_HALF, y=0, width=SCREEN_HALF, height=880)
+        # Every window's page opens its own event stream (each window is its own private
+        # browser profile, so its own shared worker).
+        assert settled_streams(app, at_least=2) == 2
+        app.call("place", window=w1["id"], x=0, y=0, width=WINDOW_WIDTH, height=880)
+        app.call("place", window=w2["id"], x=WINDOW_WIDTH, y=0, width=WINDOW_WIDTH, height=880)
 
         # An activity saved in window 1 ...
         app.call("load", window=w1["id"], path="/activities/new")
@@ -103,40 +97,31 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
         app.wait_for(
             lambda: re.fullmatch(r"/activities/\d+", app.windows()[0]["path"]), what="saved"
         )
-        # ... shows in window 2 without a reload, once live sync is on the branch.
-        if live_sync:
-            app.wait_for(
-                lambda: (app.text(w2["id"], "[data-testid=activity-count]") or "").strip() == "1",
-                what="window 2 to show the new activity",
-            )
-            assert app.js(w2["id"], "window.__notReloaded === true")
-        else:
-            app.call("load", window=w2["id"], path="/")  # for the screenshot only
-            app.wait_for(lambda: app.text(w2["id"], "#recent-activities a"), what="reload")
+        # ... shows in window 2 in place: its page was updated, never reloaded.
+        app.wait_for(
+            lambda: (app.text(w2["id"], "[data-testid=activity-count]") or "").strip() == "1",
+            what="window 2 to show the new activity",
+        )
+        assert app.js(w2["id"], "window.__notReloaded === true")
+        assert app.text(w2["id"], "#recent-activities a") == "Release pipeline pairing"
         time.sleep(0.5)  # let both pages paint
         ARTIFACTS.mkdir(exist_ok=True)
         app.call("screenshot", path=str(ARTIFACTS / "two-windows.png"))
 
-        # Closing window 2 releases its event streams and the server threads they held. Both
-        # windows now show pages with the same streams (their own, if any, plus the test's),
-        # so closing one of the two must halve the count.
-        for window in (w1, w2):
-            app.js(window["id"], OPEN_STREAM)
-        streams_with_two_windows = settled_streams(app)
-        assert streams_with_two_windows >= 2
+        # Closing window 2 ends its event stream and frees the server thread it held; window
+        # 1 keeps its own.
+        assert settled_streams(app) == 2
         app.call("close", window=w2["id"])
         app.wait_windows(1)
         app.wait_for(
-            lambda: app.server()["streams"] * 2 == streams_with_two_windows,
-            timeout=3,
-            what="window 2's streams to end",
+            lambda: app.server()["streams"] == 1, timeout=3, what="window 2's stream to end"
         )
         app.wait_for(
-            lambda: app.server()["busy_threads"] <= streams_with_two_windows // 2,
+            lambda: app.server()["busy_threads"] <= 1,
             timeout=3,
-            what="window 2's server threads to be released",
+            what="window 2's server thread to be released",
         )
-        assert settled_streams(app) * 2 == streams_with_two_windows  # window 1's are kept
+        assert settled_streams(app) == 1
 
         # Closing the last window quits: exit 0 within 3 s, data and window state saved.
         last_page = app.windows()[0]["path"]
@@ -153,8 +138,6 @@ def test_two_windows_stay_in_step_and_closing_the_last_stops_everything_cleanly(
     conn.close()
     assert [w["path"] for w in saved["windows"]] == [last_page]
     assert not (data / "instance.json").exists()
-    if not live_sync:
-        pytest.xfail("live sync is not merged yet: window 2 was reloaded for the screenshot")
 
 
 def test_quit_remembers_the_open_windows_and_the_next_start_reopens_them(xvfb, tmp_path):
@@ -274,6 +257,19 @@ def test_file_menu_imports_a_standard_through_the_file_dialog(xvfb, tmp_path):
         # The first standard becomes the apprentice's, then the profile page comes next.
         app.wait_for(lambda: app.windows()[0]["path"] == "/profile", what="the profile page")
 
+        # A newer version of it: stored, and the switch is previewed (as after the Standard
+        # page's upload), never made without asking.
+        app.call("menu", path=["File", "Import standard…"])
+        app.wait_for(
+            lambda: app.call("answer_file_dialog", path=str(DATA / "standard_st9999_v1_1.json")),
+            what="the file dialog for the new version",
+        )
+        app.wait_for(
+            lambda: re.fullmatch(r"/standards/\d+/switch", app.windows()[0]["path"]),
+            what="the switch preview",
+        )
+        assert app.windows()[0]["native_title"].startswith("Switch")
+
         app.call("menu", path=["File", "Import standard…"])
         app.wait_for(
             lambda: app.call("answer_file_dialog", path=str(DATA / "not_a_standard.json")),
@@ -284,8 +280,13 @@ def test_file_menu_imports_a_standard_through_the_file_dialog(xvfb, tmp_path):
         app.call("menu", path=["File", "Quit"])
         assert app.wait_exit(3) == 0, app.stderr()
     conn = sqlite3.connect(data / "otj.sqlite3")
-    assert conn.execute("SELECT reference, version FROM standard").fetchall() == [("ST9999", "1.0")]
-    assert conn.execute("SELECT standard_id IS NOT NULL FROM profile").fetchone() == (1,)
+    assert conn.execute("SELECT reference, version FROM standard ORDER BY id").fetchall() == [
+        ("ST9999", "1.0"),
+        ("ST9999", "1.1"),
+    ]
+    assert conn.execute(
+        "SELECT version FROM profile JOIN standard ON standard.id = profile.standard_id"
+    ).fetchone() == ("1.0",)
     conn.close()
 
 
@@ -304,8 +305,8 @@ def test_pages_and_menus_open_windows_show_pages_and_the_data_folder(xvfb, tmp_p
             " {key: 'n', ctrlKey: true, bubbles: true, cancelable: true})); 1",
         )
         app.wait_windows(3, path="/")
-        # View → Standard and KSBs shows that page in the active window only.
-        app.call("menu", path=["View", "Standard and KSBs"])
+        # View → Standard shows that page in the active window only.
+        app.call("menu", path=["View", "Standard"])
         app.wait_for(
             lambda: [w["path"] for w in app.windows()].count("/standard") == 1,
             what="one window showing the standard",
@@ -316,9 +317,17 @@ def test_pages_and_menus_open_windows_show_pages_and_the_data_folder(xvfb, tmp_p
         windows = app.wait_windows(4, path="/standard")
         assert windows[-1]["native_title"] == standard_window["native_title"]
         assert standard_window["native_title"].endswith(" — OTJ Desktop")
+        # ... and so does a KSB's page.
+        app.call("load", window=standard_window["id"], path="/ksbs/1")
+        app.wait_for(
+            lambda: any(w["path"] == "/ksbs/1" for w in app.windows()), what="the KSB page"
+        )
+        app.js(standard_window["id"], "document.querySelector('.window-actions button').click(); 1")
+        windows = app.wait_windows(5, path="/ksbs/1")
+        assert windows[-1]["native_title"].startswith("K1 ")
         # Help → About: a small window with the version, data folder and log file.
         app.call("menu", path=["Help", "About OTJ Desktop"])
-        about = app.wait_windows(5, path="/about")[-1]
+        about = app.wait_windows(6, path="/about")[-1]
         assert app.text(about["id"], "[data-testid=about-data-dir]") == str(data)
         assert app.text(about["id"], "[data-testid=about-log-file]") == str(
             data / "logs" / "otj-desktop.log"
@@ -379,7 +388,13 @@ def test_with_a_display_that_is_gone_the_system_browser_opens_instead(tmp_path):
             f":{dead}; opening it in your web browser instead.\n"
         )
         opened = wait_until(lambda: opened_log(tmp_path))
-        assert re.fullmatch(r"fake-browser http://127\.0\.0\.1:\d+/launch\?token=\S+", opened[0])
+        # Not the launch URL (any user can read a command line): a 0600 page that redirects.
+        match = re.fullmatch(r"fake-browser file://(/\S+\.html)", opened[0])
+        assert match, opened
+        page = Path(match.group(1))
+        assert page.parent == tmp_path / "data"
+        assert page.stat().st_mode & 0o777 == 0o600
+        assert re.search(r"url=http://127\.0\.0\.1:\d+/launch\?token=", page.read_text())
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(3) == 0

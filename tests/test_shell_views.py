@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_window_commands_show_only_when_there_are_windows(app, client, with_stan
     assert "Open in new window" not in page  # the dashboard is not one of those pages
 
 
-def test_activity_and_standard_pages_offer_open_in_new_window(app, client, with_standard):
+def test_activity_ksb_and_standard_pages_offer_open_in_new_window(app, client, with_standard):
     app.extensions["otj"].desktop = DesktopBridge(has_windows=True)
     client.post("/activities/new", activity_form())
     activity_page = client.get("/activities/1").get_data(as_text=True)
@@ -80,6 +81,9 @@ def test_activity_and_standard_pages_offer_open_in_new_window(app, client, with_
     standard_page = client.get("/standard").get_data(as_text=True)
     assert "Open in new window" in standard_page
     assert '<input type="hidden" name="path" value="/standard">' in standard_page
+    ksb_page = client.get("/ksbs/1?page=1").get_data(as_text=True)
+    assert "Open in new window" in ksb_page
+    assert '<input type="hidden" name="path" value="/ksbs/1?page=1">' in ksb_page
 
 
 def test_the_single_instance_endpoint_refuses_requests_without_the_secret(app, anonymous, opened):
@@ -113,8 +117,21 @@ def test_without_windows_a_second_launch_gets_a_working_launch_url(app, anonymou
     )
     answer = response.get_json()
     assert answer["opened"] is False
+    # For its browser: a 0600 page in the data folder that redirects (browser_open.py).
+    page = Path(answer["browser_page"])
+    assert page.parent == app.extensions["otj"].data_dir
+    assert answer["launch_url"].replace("&", "&amp;") in page.read_text()
     launch = answer["launch_url"].removeprefix("http://localhost")
     assert anonymous.get(launch).status_code == 302
+
+
+def test_a_headless_second_launch_gets_the_launch_url_and_no_page(app, anonymous):
+    app.config["INSTANCE_SECRET"] = SECRET
+    response = anonymous.post(
+        ENDPOINT, json={"window": False}, headers={"Authorization": f"Bearer {SECRET}"}
+    )
+    assert response.get_json().keys() == {"opened", "launch_url"}
+    assert not list(app.extensions["otj"].data_dir.glob("open-otj-desktop-*.html"))
 
 
 def test_about_shows_version_data_folder_and_log_file(app, client, tmp_path):

@@ -2,10 +2,15 @@
 
 Used when a save meets a newer version of the activity (another window saved first): the
 apprentice sees both versions field by field and chooses; nothing is overwritten silently.
+
+KSBs are named by code; one that belongs to another version of the standard (a link a version
+switch could not carry, which the form keeps ticked) also names that version, so "K1" of the
+old version is never mistaken for "K1" of the current one, and never shown as "?".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, ActivityInput
@@ -13,6 +18,8 @@ from otj_desktop.domain.activity_types import type_label
 from otj_desktop.domain.dates import uk_date
 from otj_desktop.domain.resource_links import describe_link
 from otj_desktop.store import activities as activity_store
+from otj_desktop.store import standards as standard_store
+from otj_desktop.web.context import get_conn
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ def compare_versions(
     theirs: activity_store.Activity, mine: ActivityInput, ksbs: list
 ) -> list[ComparedField]:
     """Both versions of an activity, field by field, as the apprentice would read them."""
-    codes = {k.id: k.code for k in ksbs}
+    ksb_name = _ksb_namer(ksbs)
 
     def times(start, end) -> str:
         if not start:
@@ -58,8 +65,8 @@ def compare_versions(
         ("Activity type", type_label(theirs.activity_type), type_label(mine.activity_type)),
         (
             "KSBs",
-            ", ".join(theirs.ksb_codes) or "None",
-            ", ".join(codes.get(k, "?") for k in mine.ksb_ids) or "None",
+            ", ".join(ksb_name(k.id) for k in theirs.ksbs) or "None",
+            ", ".join(ksb_name(k) for k in mine.ksb_ids) or "None",
         ),
         ("Tags", ", ".join(theirs.tags) or "None", ", ".join(mine.tags) or "None"),
         ("Description", text(theirs.description), text(mine.description)),
@@ -83,3 +90,28 @@ def compare_versions(
         ),
     ]
     return [ComparedField(*row) for row in rows]
+
+
+def _ksb_namer(current: list) -> Callable[[int], str]:
+    """Names KSBs by id: the current standard's by code, others by code and their standard."""
+    codes = {k.id: k.code for k in current}
+    others: dict[int, str] = {}
+
+    def name(ksb_id: int) -> str:
+        if ksb_id in codes:
+            return codes[ksb_id]
+        if ksb_id not in others:
+            others[ksb_id] = _elsewhere(ksb_id)
+        return others[ksb_id]
+
+    return name
+
+
+def _elsewhere(ksb_id: int) -> str:
+    conn = get_conn()
+    try:
+        ksb = standard_store.get_ksb(conn, ksb_id)
+        standard = standard_store.get(conn, ksb.standard_id)
+    except standard_store.StandardNotFound:
+        return "a KSB that no longer exists"
+    return f"{ksb.code} ({standard.reference} v{standard.version})"

@@ -62,6 +62,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 _PUBLIC_ENDPOINTS = {"static", "security.launch"}
+# A launch URL opened from a page outside the app (the 0600 file the browser fallback opens,
+# see ``browser_open.py``) carries this: SameSite=Strict keeps the new cookie off the rest of
+# that cross-site navigation, redirects included, so the launch continues from a page of the
+# app's own (a same-site navigation) instead of redirecting.
+HOP_PARAM = "hop"
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 csrf = CSRFProtect()
@@ -89,6 +94,12 @@ class LaunchTokens:
         with self._lock:
             self._forget_expired()
             return self._expiry.pop(token, None) is not None
+
+    def pending(self, token: str) -> bool:
+        """Whether ``token`` can still be redeemed (not used yet, not expired)."""
+        with self._lock:
+            self._forget_expired()
+            return token in self._expiry
 
     def _forget_expired(self) -> None:
         now = time.monotonic()
@@ -207,4 +218,7 @@ def launch() -> Response | tuple[str, int]:
     session["signed_in"] = True
     session["window_id"] = secrets.token_hex(8)
     next_path = request.args.get("next")
-    return redirect(safe_next(next_path) if next_path else url_for("dashboard.index"))
+    target = safe_next(next_path) if next_path else url_for("dashboard.index")
+    if request.args.get(HOP_PARAM):
+        return render_template("shell/continue.html", target=target)
+    return redirect(target)

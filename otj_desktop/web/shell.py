@@ -8,7 +8,9 @@ the shell open some other site.
 
 A second launch of the app has no window cookie; it proves itself with the secret from the
 data folder's ``instance.json`` instead (see :mod:`otj_desktop.instance`). That endpoint checks
-the secret itself, in constant time, and answers 403 to anyone without it.
+the secret itself, in constant time, and answers 403 to anyone without it. Without windows it
+answers with a launch URL and, for the browser, a 0600 page that redirects to it
+(``browser_open.py``), which this app deletes once used.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from otj_desktop import __version__
+from otj_desktop import __version__, browser_open
 from otj_desktop.instance import ENDPOINT as INSTANCE_ENDPOINT
 from otj_desktop.web.context import state
+from otj_desktop.web.navigation import nav_context
 from otj_desktop.web.security import authenticates_itself, launch_path, safe_next
 
 bp = Blueprint("shell", __name__)
@@ -29,10 +32,12 @@ bp = Blueprint("shell", __name__)
 
 @bp.app_context_processor
 def desktop_flags() -> dict[str, object]:
-    """Templates show window commands only when there are windows to open."""
+    """Templates show window commands only when there are windows to open; the header lists
+    the main pages (``navigation.py``, which the View menu lists too)."""
     return {
         "desktop_windows": state().desktop.has_windows,
         "current_path": request.full_path.rstrip("?"),
+        **nav_context(),
     }
 
 
@@ -57,12 +62,14 @@ def instance_open_window() -> tuple[Response, int] | Response:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     path = safe_next(body.get("path") if isinstance(body.get("path"), str) else None)
-    opened = body.get("window", True) is not False and state().desktop.open_window(path)
+    wants_window = body.get("window", True) is not False
+    opened = wants_window and state().desktop.open_window(path)
     answer: dict[str, object] = {"opened": bool(opened)}
     if not opened:
-        answer["launch_url"] = request.host_url.rstrip("/") + launch_path(
-            state().launch_tokens, path
-        )
+        url = request.host_url.rstrip("/") + launch_path(state().launch_tokens, path)
+        answer["launch_url"] = url
+        if wants_window:  # for the browser: a page to open instead of the URL itself
+            answer["browser_page"] = str(browser_open.pages_for(current_app).write(url))
     return jsonify(answer)
 
 

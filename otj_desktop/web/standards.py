@@ -1,6 +1,7 @@
 """The apprentice's standard: choose one, switch versions, and edit its KSBs by hand.
 
-Three ways in (official file, bundled catalogue, typed in) all end in :func:`_adopt`: on first
+Three ways in (official file, bundled catalogue, typed in) all end in :func:`adopt` (as does the
+desktop's File → Import standard…, ``menus.py``): on first
 run the standard becomes the apprentice's; later, a new standard or version is stored and the
 apprentice is shown how their links would move (``/standards/<id>/switch``) before a confirming
 POST switches. Links a switch cannot carry stay on the old KSB and are listed on the standard
@@ -13,6 +14,7 @@ announces ``standard_saved``; pages mark their data regions with ``data-live`` f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -33,6 +35,7 @@ from otj_desktop.standards.importer import (
 )
 from otj_desktop.store import profile as profile_store
 from otj_desktop.store import standards as standard_store
+from otj_desktop.store.db import Transaction
 from otj_desktop.web.context import get_conn, write
 from otj_desktop.web.security import body_limit
 
@@ -131,26 +134,44 @@ def create_manual() -> Response | tuple[str, int]:
     return redirect(url_for(".edit", standard_id=standard_id))
 
 
-def _adopt(data: StandardData) -> Response:
-    """Store the standard; make it the apprentice's on first run, else offer the switch."""
-    with write() as tx:
-        result = standard_store.add(tx, data)
-        profile = profile_store.get(tx.conn)
-        first = not profile.is_set_up
-        if first:
-            profile_store.set_standard(tx, result.standard_id)
-    label = f"{data.title} v{data.version}"
+@dataclass(frozen=True)
+class Adoption:
+    """What adopting a standard did: the sentence to show, and the page that comes next."""
+
+    message: str
+    category: str  # a flash category
+    next_path: str
+    created: bool  # a new standard: the next page (profile, or switch preview) says what now
+
+
+def adopt(tx: Transaction, data: StandardData) -> Adoption:
+    """Store the standard; make it the apprentice's on first run, else offer the switch.
+
+    Outside any request too (the File menu), hence paths rather than ``url_for``.
+    """
+    result = standard_store.add(tx, data)
+    first = not profile_store.get(tx.conn).is_set_up
     if first:
-        flash(f"Added {label} with {len(data.ksbs)} KSBs. Now fill in your profile.", "success")
-        return redirect(url_for("profile.edit"))
+        profile_store.set_standard(tx, result.standard_id)
+    label = f"{data.title} v{data.version}"
+    shown = f"/standards/{result.standard_id}"
+    if first:
+        message = f"Added {label} with {len(data.ksbs)} KSBs. Now fill in your profile."
+        return Adoption(message, "success", "/profile", created=True)
     if result.replaced_summaries:
-        flash(f"{label} now uses the official text. Codes and links are unchanged.", "success")
-        return redirect(url_for(".show", standard_id=result.standard_id))
+        message = f"{label} now uses the official text. Codes and links are unchanged."
+        return Adoption(message, "success", shown, created=False)
     if not result.created:
-        flash(f"{label} was already imported; nothing changed.", "info")
-        return redirect(url_for(".show", standard_id=result.standard_id))
-    flash(f"Added {label}. Check how your links would move before switching to it.", "success")
-    return redirect(url_for(".preview_switch", standard_id=result.standard_id))
+        return Adoption(f"{label} was already imported; nothing changed.", "info", shown, False)
+    message = f"Added {label}. Check how your links would move before switching to it."
+    return Adoption(message, "success", f"{shown}/switch", created=True)
+
+
+def _adopt(data: StandardData) -> Response:
+    with write() as tx:
+        adoption = adopt(tx, data)
+    flash(adoption.message, adoption.category)
+    return redirect(adoption.next_path)
 
 
 def _setup_error(
