@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -18,6 +18,20 @@ from markupsafe import escape
 
 SCALE = float(os.environ.get("OTJ_FUZZ_SCALE", "1"))
 RANDOM = os.environ.get("OTJ_FUZZ_RANDOM") == "1"
+
+
+def fuzzes(*endpoints: str) -> Callable:
+    """Mark a fuzz test as covering these Flask endpoints (``"tags.rename"``).
+
+    ``tests/test_fuzz_coverage.py`` checks every form and JSON endpoint of the app against
+    these marks, so a new POST endpoint without a fuzz test fails the suite.
+    """
+
+    def mark(test: Callable) -> Callable:
+        test.fuzzed_endpoints = (*getattr(test, "fuzzed_endpoints", ()), *endpoints)
+        return test
+
+    return mark
 
 
 def fuzz_settings(examples: int) -> settings:
