@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from otj_desktop.web.events import Broker
-from tests.fuzz_helpers import fuzz_settings, fuzzes, hostile_text
+from tests.fuzz_helpers import fuzz_settings, hostile_text
 
 
 def events_in(text: str) -> list[tuple[str, dict]]:
@@ -92,7 +92,6 @@ def test_a_good_last_event_id_still_replays_what_was_missed(client, app):
     assert [kind for kind, _ in first_events(response, 2, broker)] == ["hello", "activity_deleted"]
 
 
-@fuzzes("events.event_stream")
 @fuzz_settings(300)
 @given(
     suffix=st.one_of(
