@@ -171,6 +171,47 @@ def test_extreme_dates_already_stored_leave_every_page_working(
         assert conn.execute("SELECT count(*) FROM learning_break").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    ["break to the last date", "planned end on the last date", "start on the last date"],
+)
+def test_an_import_with_extreme_dates_is_refused_or_leaves_every_page_working(
+    client, app, tmp_path, spoil
+):
+    """Today the import takes any date from 1990 (its validators are to call plan_dates too,
+    see the report): either way, no page may fail after it."""
+    import io
+
+    from otj_desktop.store.db import Database
+    from otj_desktop.store.migrate import migrate
+    from tests.archive_helpers import export, fill, repack, unpack
+
+    source = Database(tmp_path / "source.sqlite3")
+    migrate(source)
+    fill(source)
+    files = unpack(export(source))
+    profile = files["profile.json"]
+    if spoil == "break to the last date":
+        files["breaks.json"]["breaks"][0]["end_date"] = "9999-12-31"
+    elif spoil == "planned end on the last date":
+        profile["practical_end_date"] = "9999-12-31"
+    else:
+        profile["start_date"] = "9999-12-30"
+        profile["practical_end_date"] = "9999-12-31"
+
+    upload = client.post(
+        "/data/import",
+        {"archive": (io.BytesIO(repack(files)), "export.zip")},
+        content_type="multipart/form-data",
+    )
+
+    assert upload.status_code in (302, 422)
+    if upload.status_code == 302:
+        assert client.get(upload.headers["Location"]).status_code == 200  # the preview
+        assert client.post(upload.headers["Location"]).status_code == 302  # imported
+    every_main_page_shows(client)
+
+
 # --- the rules ----------------------------------------------------------------------------------
 
 
