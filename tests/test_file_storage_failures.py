@@ -1,9 +1,11 @@
-"""Export and import on a disk that is full or cannot be written to (audit item 9).
+"""Files written beside the database on a disk that is full or cannot be written to: the
+import's parked upload, the export, attached files (audit item 9).
 
 The import upload used to write its parking file unguarded: a full or read-only disk gave a
-500 and could leave a ``.partial`` file behind. Now it is one sentence on the Backups page
-(503), nothing is left in ``imports/`` and nothing changed; and the export still works when
-the data folder cannot be written to, because it then uses the system's temporary folder.
+500 and could leave a ``.partial`` file behind; an attachment upload gave a 500 the same way.
+Now each is one sentence where the apprentice acted (503), no part-written file is left and
+nothing changed; and the export still works when the data folder cannot be written to,
+because it then uses the system's temporary folder.
 
 A full disk is real here: the upload runs in a child process whose files may not grow past
 64 KB (``RLIMIT_FSIZE``), so the write fails half-way as on a full disk. A folder that cannot
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from otj_desktop.web.archive import storage_sentence
+from otj_desktop.web.storage_errors import storage_sentence
 from tests.archive_helpers import export, fill, fingerprint
 from tests.conftest import activity_form
 from tests.process_helpers import app_env
@@ -33,30 +35,49 @@ from pathlib import Path
 from otj_desktop.web import create_app
 from otj_desktop.web.security import launch_path
 from tests.archive_helpers import fingerprint
+from tests.conftest import activity_form
 
-data = Path(sys.argv[1])
+data, body, what = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), sys.argv[3]
 app = create_app({"DATA_DIR": data, "TESTING": True})
 client = app.test_client()
 client.get(launch_path(app.extensions["otj"].launch_tokens))
 page = client.get("/backups").get_data(as_text=True)
 token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+client.post("/activities/new", data={**activity_form(), "csrf_token": token})
 (data / "imports").mkdir(exist_ok=True)
+(data / "attachments").mkdir(exist_ok=True)
 before = fingerprint(app.extensions["otj"].db)
-body = Path(sys.argv[2]).read_bytes()
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+if what == "import":
+    form, path = {"archive": (io.BytesIO(body), "export.zip")}, "/data/import"
+else:
+    form, path = {"files": [(io.BytesIO(body), "big.txt")]}, "/activities/1/attachments"
 response = client.post(
-    "/data/import",
-    data={"archive": (io.BytesIO(body), "export.zip"), "csrf_token": token},
-    content_type="multipart/form-data",
+    path, data={**form, "csrf_token": token}, content_type="multipart/form-data"
 )
 resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 print(response.status_code)
-error = r'id="archive-error">(?:<span[^>]*>[^<]*</span>)?([^<]*)<'
-print(re.search(error, response.get_data(as_text=True)).group(1))
-print(sorted(p.name for p in (data / "imports").iterdir()))
+text = re.sub(r"<[^>]+>", "", response.get_data(as_text=True))
+line = next(line for line in text.splitlines() if "The disk is full" in line)
+print(line.strip().removeprefix("Error: "))  # the visually hidden prefix of every error
+folder = data / ("imports" if what == "import" else "attachments")
+print(sorted(p.name for p in folder.iterdir() if p.is_file()))
 print("unchanged" if fingerprint(app.extensions["otj"].db) == before else "CHANGED")
 """
+
+
+def upload_on_a_full_disk(tmp_path: Path, body: Path, what: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_UPLOAD, str(tmp_path / "data"), body, what],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=app_env(tmp_path),
+        cwd=Path(__file__).parent.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
 
 
 def big_export(tmp_path: Path) -> Path:
@@ -76,19 +97,23 @@ def big_export(tmp_path: Path) -> Path:
 
 
 def test_an_upload_on_a_full_disk_is_one_sentence_and_leaves_no_partial_file(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", FULL_DISK_UPLOAD, str(tmp_path / "data"), big_export(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=app_env(tmp_path),
-        cwd=Path(__file__).parent.parent,
-    )
-    assert result.returncode == 0, result.stderr
-    status, message, left, data = result.stdout.splitlines()
+    status, message, left, data = upload_on_a_full_disk(tmp_path, big_export(tmp_path), "import")
+
     assert status == "503"
     assert message == "The disk is full, so nothing was imported. Free some space and try again."
     assert left == "[]"
+    assert data == "unchanged"
+
+
+def test_an_attachment_on_a_full_disk_is_one_sentence_and_leaves_no_partial_file(tmp_path):
+    body = tmp_path / "big.txt"
+    body.write_text("A long note. " * 20_000)
+
+    status, message, left, data = upload_on_a_full_disk(tmp_path, body, "attach")
+
+    assert status == "503"
+    assert message == "The disk is full, so nothing was attached. Free some space and try again."
+    assert left == "[]"  # no .tmp- file, nothing kept
     assert data == "unchanged"
 
 

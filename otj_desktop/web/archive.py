@@ -21,7 +21,6 @@ be written next to the data is written to the system's temporary folder instead.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import secrets
@@ -43,6 +42,7 @@ from otj_desktop.web.attachments import files
 from otj_desktop.web.backups import render_page, service
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.security import body_limit
+from otj_desktop.web.storage_errors import storage_sentence
 
 bp = Blueprint("archive", __name__, url_prefix="/data")
 
@@ -126,16 +126,6 @@ def _park(upload: FileStorage, token: str) -> Path:
             partial.unlink()
         raise
     return partial
-
-
-def storage_sentence(exc: OSError, what_failed: str) -> str:
-    """One sentence for a file that could not be written: a full disk, a folder that cannot be
-    written to, or (rarely) something else, named."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return f"The disk is full, so {what_failed}. Free some space and try again."
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) or isinstance(exc, FileExistsError):
-        return f"The data folder cannot be written to, so {what_failed}."
-    return f"Because of a problem with the disk ({exc.strerror or exc}), {what_failed}."
 
 
 @bp.get("/import/<token>")
