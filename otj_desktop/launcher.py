@@ -60,7 +60,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"data folder (default: the user data folder; or ${paths.DATA_DIR_ENV})",
     )
     parser.add_argument(
-        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)"
+        "--port",
+        type=_port,
+        default=0,
+        metavar="1-65535",
+        help="port on 127.0.0.1 (default: any free port)",
     )
     parser.add_argument(
         "--self-test",
@@ -74,6 +78,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return parser.parse_args(argv)
+
+
+def _port(text: str) -> int:
+    """A TCP port for ``--port``: 70000 used to bind some other port, -5 to end in a traceback."""
+    plain = text.isascii() and text.isdigit()  # int() would take " 80", "+80" and "٨٠"
+    if not plain or int(text) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give a whole number from 1 to 65535 (or 0 for any free port)"
+        )
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

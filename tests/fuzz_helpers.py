@@ -10,14 +10,32 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from tests.archive_helpers import fingerprint
+
 SCALE = float(os.environ.get("OTJ_FUZZ_SCALE", "1"))
+# What a refusal may answer: bad request, not found, conflict, too large, invalid form.
+REFUSED = (400, 404, 409, 413, 422)
 RANDOM = os.environ.get("OTJ_FUZZ_RANDOM") == "1"
+
+
+def fuzzes(*endpoints: str) -> Callable:
+    """Mark a fuzz test as covering these Flask endpoints (``"tags.rename"``).
+
+    ``tests/test_fuzz_coverage.py`` checks every form and JSON endpoint of the app against
+    these marks, so a new POST endpoint without a fuzz test fails the suite.
+    """
+
+    def mark(test: Callable) -> Callable:
+        test.fuzzed_endpoints = (*getattr(test, "fuzzed_endpoints", ()), *endpoints)
+        return test
+
+    return mark
 
 
 def fuzz_settings(examples: int) -> settings:
@@ -143,3 +161,36 @@ def assert_rendered_escaped(page: str, values: Iterable[str]) -> None:
     for value in values:
         if value:
             assert str(escape(value)) in page, f"{value[:40]!r} not shown escaped"
+
+
+def csrf_token(client) -> str:
+    """The session's CSRF token, read once per client (it stays valid for the whole session)."""
+    if not hasattr(client, "fuzz_csrf_token"):
+        client.fuzz_csrf_token = client.csrf_token()
+    return client.fuzz_csrf_token
+
+
+def post_checked(client, db, path: str, data: dict | None = None, *, ok: Iterable[int], **kwargs):
+    """POST hostile input and check what every endpoint must do whatever it is sent.
+
+    The status is one of ``ok`` or a refusal (:data:`REFUSED`); a refusal changed nothing in the
+    database (every row compared); no page that came back carries injected markup. (A server
+    error fails by itself: the test app raises it.) Returns the response.
+    """
+    data = {**(data or {}), "csrf_token": csrf_token(client)}
+    before = fingerprint(db)
+    response = client.client.post(path, data=data, **kwargs)
+    event(f"{response.status_code}")
+    assert response.status_code in (*ok, *REFUSED), (path, response.status_code)
+    if response.status_code in REFUSED:
+        assert fingerprint(db) == before, f"{path} refused ({response.status_code}) but wrote"
+    if response.mimetype == "text/html":
+        assert_rendered_escaped(response.get_data(as_text=True), [])
+    return response
+
+
+def shown_statement(ksb) -> str:
+    """What the standard pages print of a statement: the part after an imported title's colon."""
+    if ksb.title and ksb.statement.startswith(ksb.title + ":"):
+        return ksb.statement[len(ksb.title) + 1 :].strip()
+    return ksb.statement

@@ -158,8 +158,18 @@ def test_list_is_newest_first_and_paginated(client, app, with_standard):
 
 
 def test_oversized_form_is_refused_and_writes_nothing(client, app, with_standard):
-    response = client.post("/activities/new", activity_form(description="x" * 300_000))
+    # Past the body limit (tests/test_body_limits.py says how it is worked out): a 413.
+    response = client.post("/activities/new", activity_form(description="x" * 3_000_000))
     assert response.status_code == 413
+    assert live_count(app) == 0
+
+
+def test_a_description_past_its_limit_but_within_the_body_limit_comes_back_kept(
+    client, app, with_standard
+):
+    response = client.post("/activities/new", activity_form(description="x" * 300_000))
+    assert response.status_code == 422
+    assert "x" * 300_000 in response.get_data(as_text=True)
     assert live_count(app) == 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -30,8 +31,10 @@ from tests.fuzz_helpers import (
     assert_rendered_escaped,
     dateish,
     fuzz_settings,
+    fuzzes,
     hostile_text,
     numberish,
+    shown_statement,
     timeish,
 )
 
@@ -140,6 +143,7 @@ def check_pages_escape(client, app, activity_id: int) -> None:
         assert_rendered_escaped(page, values)
 
 
+@fuzzes("activities.create")
 @fuzz_settings(350)
 @given(form=activity_forms)
 def test_fuzz_new_activity_form(client, app, with_standard, form):
@@ -157,6 +161,7 @@ def test_fuzz_new_activity_form(client, app, with_standard, form):
     check_pages_escape(client, app, activity_id)
 
 
+@fuzzes("activities.update")
 @fuzz_settings(250)
 @given(form=activity_forms, version=st.one_of(st.just("current"), numberish))
 def test_fuzz_edit_activity_form(client, app, with_standard, form, version):
@@ -183,6 +188,7 @@ def test_fuzz_edit_activity_form(client, app, with_standard, form, version):
 big_ints = st.one_of(st.integers(min_value=-5, max_value=50), st.integers(min_value=2**62))
 
 
+@fuzzes("activities.delete", "history.undelete", "history.restore_version")
 @fuzz_settings(200)
 @given(
     action=st.sampled_from(["delete", "undelete", "restore"]),
@@ -214,21 +220,32 @@ def test_fuzz_delete_and_restore_actions(client, app, action, activity_id, numbe
     assert orphans == 0
 
 
+# Dates the practical period can only just have, or not: the ends of what the app takes
+# (1990 to 2099, at most 10 years long) and of the calendar (audit item 1).
+plan_dateish = st.one_of(
+    dateish,
+    st.sampled_from(["1990-01-01", "1989-12-31", "2099-12-31", "2100-01-01", "9999-12-31"]),
+    st.dates(min_value=date(2015, 1, 1), max_value=date(2045, 12, 31)).map(date.isoformat),
+)
 profile_forms = st.fixed_dictionaries(
     {},
     optional={
         "name": hostile_text,
-        "start_date": dateish,
-        "practical_end_date": dateish,
+        "start_date": plan_dateish,
+        "practical_end_date": plan_dateish,
         "weekly_contracted_hours": numberish,
         "working_days_per_week": numberish,
         "planned_otj_hours": numberish,
         "rpl_hours": numberish,
         "weekly_target_hours": numberish,
+        "training_target_hours": numberish,
+        "plan_minimum_hours": numberish,
+        "action": st.sampled_from(["save", "calculate"]),
     },
 )
 
 
+@fuzzes("profile.save")
 @fuzz_settings(200)
 @given(form=profile_forms)
 def test_fuzz_profile_form(client, app, with_standard, form):
@@ -236,9 +253,10 @@ def test_fuzz_profile_form(client, app, with_standard, form):
     before = fingerprint(db)
     response = client.post("/profile", {**form, "csrf_token": token_of(client)})
     event(f"status {response.status_code}")
-    assert response.status_code in (302, *REFUSED), response.status_code
-    if response.status_code != 302:
+    assert response.status_code in (200, 302, *REFUSED), response.status_code
+    if response.status_code != 302:  # refused, or only worked out ("calculate")
         assert fingerprint(db) == before
+        assert_rendered_escaped(response.get_data(as_text=True), [])
         return
     expected = validate_profile(form)
     with db.connection() as conn:
@@ -250,6 +268,9 @@ def test_fuzz_profile_form(client, app, with_standard, form):
     )
     assert stored.rpl_hours == expected.rpl_hours
     assert stored.weekly_target_hours == expected.weekly_target_hours
+    assert stored.training_target_hours == expected.training_target_hours
+    assert stored.plan_minimum_hours == expected.plan_minimum_hours
+    assert client.get("/").status_code == 200  # whatever dates were saved
     page = client.get("/profile").get_data(as_text=True)
     assert_rendered_escaped(page, [stored.name])
 
@@ -295,6 +316,7 @@ standard_files = st.one_of(
 )
 
 
+@fuzzes("standards.import_file")
 @fuzz_settings(150)
 @given(
     content=standard_files,
@@ -322,13 +344,7 @@ def test_fuzz_standard_import_upload(client, app, content, filename):
     assert_rendered_escaped(page, [standard.title, *(shown_statement(k) for k in ksbs)])
 
 
-def shown_statement(ksb) -> str:
-    """What the standard page prints of a statement: the part after an imported title's colon."""
-    if ksb.title and ksb.statement.startswith(ksb.title + ":"):
-        return ksb.statement[len(ksb.title) + 1 :].strip()
-    return ksb.statement
-
-
+@fuzzes("standards.create_manual", "standards.choose_from_catalogue")
 @fuzz_settings(150)
 @given(
     route=st.sampled_from(["/standards/manual", "/standards/catalogue"]),
@@ -351,6 +367,7 @@ def test_fuzz_standard_manual_and_catalogue_forms(client, app, route, value):
         assert_rendered_escaped(page, [title])
 
 
+@fuzzes("backups.save_settings", "backups.restore")
 @fuzz_settings(150)
 @given(
     folder=st.one_of(
@@ -533,6 +550,7 @@ upload_contents = st.one_of(
 )
 
 
+@fuzzes("attachments.upload")
 @fuzz_settings(150)
 @given(files=st.lists(st.tuples(upload_contents, upload_names), min_size=0, max_size=3))
 def test_fuzz_attachment_uploads(client, app, files):
@@ -642,6 +660,7 @@ def expected_template(app, form: dict):
     return validate_template(fields, form.get("ksb_ids", []), today=TODAY, known_ksb_ids=known)
 
 
+@fuzzes("activity_templates.create", "activity_templates.update")
 @fuzz_settings(250)
 @given(form=template_forms, edit=st.booleans())
 def test_fuzz_template_form(client, app, with_standard, form, edit):
@@ -689,6 +708,7 @@ def test_fuzz_template_form(client, app, with_standard, form, edit):
         assert_rendered_escaped(page, [stored.name] if path == "/templates" else [])
 
 
+@fuzzes("appearance.set_appearance", "reminders.dismiss", "drafts.confirm")
 @fuzz_settings(150)
 @given(
     action=st.sampled_from(["appearance", "dismiss", "confirm"]),

@@ -23,13 +23,14 @@ Pure logic: no Flask, no SQL, no I/O.
 
 from __future__ import annotations
 
-import calendar
 import enum
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
+
+from otj_desktop.domain.plan_dates import add_days, add_months
 
 RULE_2022_FROM = date(2022, 8, 1)
 RULE_2025_FROM = date(2025, 8, 1)
@@ -317,10 +318,14 @@ def planned_hours_warnings(planned: float | None, minimum: MinimumHours) -> list
 
 
 def merge_breaks(breaks: Iterable[Break]) -> list[Break]:
-    """Return the breaks sorted by start, with overlapping or touching breaks merged into one."""
+    """Return the breaks sorted by start, with overlapping or touching breaks merged into one.
+
+    A break may end on the last date there is (stored before dates were bounded, see
+    :mod:`plan_dates`): the arithmetic saturates rather than overflows.
+    """
     merged: list[Break] = []
     for brk in sorted(breaks, key=lambda b: (b.start, b.end)):
-        if merged and brk.start <= merged[-1].end + timedelta(days=1):
+        if merged and brk.start <= add_days(merged[-1].end, 1):
             if brk.end > merged[-1].end:
                 merged[-1] = Break(merged[-1].start, brk.end)
         else:
@@ -335,13 +340,15 @@ def adjusted_end(practical_end: date, breaks: Iterable[Break]) -> date:
     end count, and the end moves as they are counted (a break starting the day after the
     first planned end counts if an earlier break has already moved the end past it).
     Overlapping breaks are merged, so no day is counted twice. Breaks should lie after the
-    apprenticeship start; callers drop or clip any that do not.
+    apprenticeship start; callers drop or clip any that do not. An end that would pass the
+    last date there is stays on it (:func:`~otj_desktop.domain.plan_dates.add_days`): only
+    dates from before the bounds of :mod:`plan_dates` can get there, and a page must still show.
     """
     end = practical_end
     for brk in merge_breaks(breaks):
         if brk.start > end:
             break  # sorted: every later break starts later still
-        end += timedelta(days=brk.days)
+        end = add_days(end, brk.days)
     return end
 
 
@@ -436,19 +443,13 @@ def _apply_rpl(
 def _duration_note(rule: OtjRule, start: date, practical_end: date) -> str | None:
     """A note when the practical period is shorter than the minimum duration of the rule."""
     months = 8 if rule is OtjRule.FROM_AUG_2025 else 12
-    if practical_end >= _add_months(start, months) - timedelta(days=1):
+    if practical_end >= add_days(add_months(start, months), -1):
         return None
     started = "on or after" if rule is OtjRule.FROM_AUG_2025 else "before"
     return (
         f"The practical period is shorter than {months} months, the shortest an apprenticeship "
         f"starting {started} 1 August 2025 can last: check the dates in your training plan."
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _fmt(x: float) -> str:

@@ -24,6 +24,7 @@ from typing import Literal
 
 from otj_desktop.domain.dates import uk_date
 from otj_desktop.domain.otj_hours import Break, adjusted_end, merge_breaks, round_hours
+from otj_desktop.domain.plan_dates import add_days
 
 PaceStatus = Literal["ahead", "on_track", "behind", "not_started", "finished"]
 
@@ -107,7 +108,9 @@ def compute_pace(
 
     total_days = _learning_days(start, end, counted)
     elapsed_days = _learning_days(start, min(max(today, start), end), counted)
-    fraction = elapsed_days / total_days
+    # No learning days at all only when the end was held at the last date there is and a break
+    # covers everything (dates stored before plan_dates bounded them): nothing is expected.
+    fraction = elapsed_days / total_days if total_days > 0 else 0.0
     expected = planned_hours * fraction
     ahead_by = hours_done - expected
     remaining = max(planned_hours - hours_done, 0.0)
@@ -199,13 +202,13 @@ def _learning_days(first: date, stop: date, breaks: Sequence[Break]) -> int:
     days = (stop - first).days
     for brk in breaks:  # merged, so no day is taken off twice
         overlap_start = max(first, brk.start)
-        overlap_stop = min(stop, brk.end + timedelta(days=1))
+        overlap_stop = min(stop, add_days(brk.end, 1))  # saturates: a break may end on date.max
         days -= max((overlap_stop - overlap_start).days, 0)
     return days
 
 
 def _recent_learning_weeks(start: date, today: date, breaks: Sequence[Break]) -> float:
-    window_start = max(start, today - timedelta(weeks=RECENT_WEEKS))
+    window_start = max(start, add_days(today, -7 * RECENT_WEEKS))
     weeks = _learning_days(window_start, today, breaks) / 7
     return min(max(weeks, 1.0), float(RECENT_WEEKS))
 

@@ -1,5 +1,8 @@
 """Checks for the apprentice's profile: dates, contracted hours and targets.
 
+The dates are bounded as :mod:`plan_dates` explains (1990 to 2099, a practical period of at
+most 10 years), the same rules the import applies.
+
 The whole profile form goes through :func:`validate_profile`; the dashboard's in-place target
 editors change one target at a time through :func:`validate_target`, with the same limits
 (:data:`TARGET_LIMITS`) and messages.
@@ -12,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from otj_desktop.domain import plan_dates
 from otj_desktop.domain.activities import clean_line, parse_date
 
 
@@ -95,8 +99,13 @@ def validate_profile(fields: Mapping[str, str]) -> ProfileInput:
         errors["name"] = "Keep your name to 200 characters or fewer."
     start = optional_date("start_date")
     end = optional_date("practical_end_date")
-    if start and end and end <= start:
-        errors["practical_end_date"] = "The planned end must be after the start date."
+    if start and (problem := plan_dates.date_problem(start)):
+        errors["start_date"] = problem
+        start = None
+    if "practical_end_date" not in errors and (
+        problem := plan_dates.practical_period_problem(start, end)
+    ):
+        errors["practical_end_date"] = problem
     weekly = number(
         "weekly_contracted_hours", 1, 80, "Enter your contracted hours a week (1 to 80)."
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from otj_desktop.domain import plan_dates
 from otj_desktop.domain.activities import clean_line, parse_date
 from otj_desktop.domain.otj_hours import (
     Break,
@@ -148,12 +149,17 @@ class InvalidBreak(ValueError):
 
 
 def validate_break(
-    fields: Mapping[str, str], *, apprenticeship_start: date | None
+    fields: Mapping[str, str],
+    *,
+    apprenticeship_start: date | None,
+    practical_end: date | None = None,
 ) -> tuple[date, date, str]:
     """A break in learning from the form (``break_start``, ``break_end``, ``break_reason``).
 
-    Both dates are required (either ISO or day first) and inclusive; the end may not come
-    before the start, nor before the apprenticeship starts. Raises :class:`InvalidBreak`.
+    Both dates are required (either ISO or day first) and inclusive, from 1990 to 2099; the end
+    may not come before the start, nor before the apprenticeship starts, nor more than 10 years
+    after the planned end (``practical_end``, when known): see :mod:`plan_dates` for why.
+    Raises :class:`InvalidBreak`.
     """
     errors: dict[str, str] = {}
 
@@ -164,17 +170,25 @@ def validate_break(
             errors[name] = missing
             return None
         try:
-            return parse_date(raw, today=date.max)
+            value = parse_date(raw, today=date.max)
         except ValueError as exc:
             errors[name] = str(exc)
             return None
+        if problem := plan_dates.date_problem(value):
+            errors[name] = problem
+            return None
+        return value
 
     start = day("break_start", "Enter the first day of the break.")
     end = day("break_end", "Enter the last day of the break.")
     if start and end and end < start:
         errors["break_end"] = "The last day must not be before the first day."
-    elif end and apprenticeship_start and end < apprenticeship_start:
-        errors["break_end"] = "This break ends before your apprenticeship starts."
+    elif end and (
+        problem := plan_dates.break_end_problem(
+            end, start=apprenticeship_start, practical_end=practical_end
+        )
+    ):
+        errors["break_end"] = problem
     raw_reason = fields.get("break_reason", "")
     reason = clean_line(raw_reason if isinstance(raw_reason, str) else "")
     if len(reason) > BREAK_REASON_MAX:

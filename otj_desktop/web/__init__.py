@@ -163,12 +163,7 @@ def _setup_errors(app: Flask) -> None:
         return body, 503
 
     app.register_error_handler(404, lambda e: page(404, "Not found", "There is no such page."))
-    app.register_error_handler(
-        413,
-        lambda e: page(
-            413, "Too large", "That was more than this form accepts. Nothing was saved."
-        ),
-    )
+    app.register_error_handler(413, lambda e: _too_large())
     app.register_error_handler(
         405, lambda e: page(405, "Not allowed", "That action isn't available here.")
     )
@@ -183,3 +178,24 @@ def _setup_errors(app: Flask) -> None:
             500, "Something went wrong", "The app hit an unexpected problem. Nothing was saved."
         ),
     )
+
+
+def _too_large() -> tuple[str, int]:
+    """The 413 page: how much was sent against what this form takes, and how to get back to
+    what was typed (the body was never read, so it cannot be shown here)."""
+    limit, sent = request.max_content_length, request.content_length
+    sizes = f" ({_size(sent)}; this form takes up to {_size(limit)})" if sent and limit else ""
+    message = f"That was more than this form accepts{sizes}, so nothing was saved."
+    if request.mimetype == "multipart/form-data":  # the app's file uploads
+        advice = "Use your browser's Back button to return to the page, and choose a smaller file."
+    else:
+        advice = (
+            "Use your browser's Back button to return to the form: it usually still holds what "
+            "you typed. Then shorten the longest text, or attach long documents as files."
+        )
+    body = render_template("errors/error.html", title="Too large", message=message, advice=advice)
+    return body, 413
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(n // 1024, 1)} KB"

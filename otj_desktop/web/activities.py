@@ -23,6 +23,8 @@ from flask import (
     url_for,
 )
 
+from otj_desktop.domain import activities as rules
+from otj_desktop.domain import resource_links as link_rules
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, InvalidActivity, validate_activity
 from otj_desktop.domain.activity_filter import ActivityFilter, parse_filter
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES
@@ -38,10 +40,25 @@ from otj_desktop.web import planning
 from otj_desktop.web.conflicts import compare_versions
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.resource_link_form import rows_for, wants_more_rows, with_links
+from otj_desktop.web.security import body_limit
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 PER_PAGE = 25
+
+# A valid activity must never be refused as too large (that loses everything typed), so the
+# form's body limit is worked out from the validation limits: every text at its longest in
+# characters of 4 bytes in UTF-8, 12 once percent-encoded ("%F0%9F%98%80"), links included,
+# plus room for field names, KSB ticks and the rest (about 2.6 MB; the default is 256 KB).
+_LONGEST_ACTIVITY_CHARS = (
+    rules.TITLE_MAX
+    + 2 * rules.TEXT_MAX  # description, notes
+    + 2 * rules.SHORT_TEXT_MAX  # delivered by, location
+    + rules.TAGS_PER_ACTIVITY_MAX * (rules.TAG_MAX + 2)  # ", " between tags
+    + link_rules.LINKS_PER_ACTIVITY_MAX
+    * (link_rules.LINK_TITLE_MAX + link_rules.URL_MAX + link_rules.LINK_DESCRIPTION_MAX)
+)
+ACTIVITY_FORM_LIMIT = 12 * _LONGEST_ACTIVITY_CHARS + 256 * 1024
 
 
 @bp.get("")
@@ -125,6 +142,7 @@ def new() -> str:
 
 
 @bp.post("/new")
+@body_limit(ACTIVITY_FORM_LIMIT)
 def create() -> Response | tuple[str, int]:
     if wants_more_rows(request.form):
         return _form_page(values=request.form, more_rows=True)
@@ -162,6 +180,7 @@ def edit(activity_id: int) -> str:
 
 
 @bp.post("/<int:activity_id>/edit")
+@body_limit(ACTIVITY_FORM_LIMIT)
 def update(activity_id: int) -> Response | tuple[str, int]:
     try:
         activity = activity_store.get(get_conn(), activity_id, include_deleted=True)

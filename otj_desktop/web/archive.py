@@ -12,6 +12,10 @@ the parked file. Parked files older than a day are tidied on the next upload.
 Exports and imports can be large now that attached files travel with them (10 MB each): the
 export is written to a temporary file and streamed, and an upload is streamed to its parking
 place rather than read into memory.
+
+A disk that is full or cannot be written to is a sentence on the Backups page, never a 500:
+an upload that fails half-way leaves no ``.partial`` behind (503), and an export that cannot
+be written next to the data is written to the system's temporary folder instead.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from otj_desktop.store import archive as archive_store
@@ -36,6 +42,7 @@ from otj_desktop.web.attachments import files
 from otj_desktop.web.backups import render_page, service
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.security import body_limit
+from otj_desktop.web.storage_errors import storage_sentence
 
 bp = Blueprint("archive", __name__, url_prefix="/data")
 
@@ -48,14 +55,36 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 @bp.get("/export")
 def export() -> Response:
-    conn = get_conn()
-    out = tempfile.TemporaryFile(dir=_parking())  # noqa: SIM115 - closed when the response is
-    archive_store.export_archive(conn, out, attachments=files().folder)
-    out.seek(0)
+    try:
+        out = _export_file()
+    except OSError as exc:
+        flash(storage_sentence(exc, "the export could not be made"), "error")
+        return redirect(url_for("backups.index"))
     name = f"otj-desktop-export-{state().clock().isoformat()}.zip"
     response = send_file(out, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _export_file() -> IO[bytes]:
+    """The export in a temporary file, rewound; closed (and so deleted) with the response.
+
+    Written next to the data where possible; when the data folder cannot be written to (full,
+    read-only), in the system's temporary folder: that is just when the apprentice most wants
+    their data out.
+    """
+    try:
+        folder: Path | None = _parking()
+    except OSError:
+        folder = None
+    out = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed when the response is
+    try:
+        archive_store.export_archive(get_conn(), out, attachments=files().folder)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out
 
 
 @bp.post("/import")
@@ -64,19 +93,39 @@ def upload() -> Response | tuple[str, int]:
     upload = request.files.get("archive")
     if upload is None or not upload.filename:
         return render_page(import_error="Choose an export file (.zip) to import."), 422
-    folder = _parking()
-    _tidy(folder)
     token = secrets.token_hex(16)
-    partial = folder / f"{token}.partial"
-    upload.save(partial)
     try:
-        with open(partial, "rb") as handle:
+        parked = _park(upload, token)
+    except OSError as exc:
+        return render_page(import_error=storage_sentence(exc, "nothing was imported")), 503
+    try:
+        with open(parked, "rb") as handle:
             archive_store.read_archive(handle)
     except ArchiveError as exc:
-        partial.unlink()
+        with contextlib.suppress(OSError):
+            parked.unlink()
         return render_page(import_error=str(exc)), 422
-    os.replace(partial, folder / f"{token}.zip")
+    try:
+        os.replace(parked, parked.with_suffix(".zip"))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            parked.unlink()
+        return render_page(import_error=storage_sentence(exc, "nothing was imported")), 503
     return redirect(url_for(".preview", token=token))
+
+
+def _park(upload: FileStorage, token: str) -> Path:
+    """Stream the upload to ``imports/<token>.partial``; a failed write leaves no file behind."""
+    folder = _parking()
+    _tidy(folder)
+    partial = folder / f"{token}.partial"
+    try:
+        upload.save(partial)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
+    return partial
 
 
 @bp.get("/import/<token>")

@@ -6,7 +6,8 @@ every file is streamed to a temporary file and hashed, its kind found from its c
 to their hash) and their rows written in one transaction, holding the file store's lock (see
 ``store/attachment_files.py``: a crash leaves no half file and no row without its file). A
 refused upload keeps nothing and says, next to the file field, which file and why, naming the
-limits. Image thumbnails are made right after.
+limits; so does a full disk or a folder that cannot be written to (503). Image thumbnails are
+made right after.
 
 **Download** always as an attachment (``Content-Disposition: attachment`` with the cleaned
 name), with the media type found at upload (never HTML), ``nosniff`` and a sandboxing CSP.
@@ -60,6 +61,7 @@ from otj_desktop.store.attachment_files import AttachmentFiles, EmptyFile, FileT
 from otj_desktop.store.thumbnails import make_thumbnail, thumbnail
 from otj_desktop.web.context import get_conn, state, write
 from otj_desktop.web.security import body_limit
+from otj_desktop.web.storage_errors import storage_sentence
 
 bp = Blueprint("attachments", __name__, url_prefix="/activities")
 bp.add_app_template_global(STAGES, "link_stages")
@@ -118,7 +120,10 @@ def upload(activity_id: int) -> Response | tuple[str, int]:
     if len(uploads) > MAX_FILES_PER_UPLOAD:
         message = f"Attach at most {MAX_FILES_PER_UPLOAD} files at once. {LIMITS_SENTENCE}"
         return _page_with_errors(activity_id, [message]), 422
-    accepted, errors = _check_files(uploads)
+    try:
+        accepted, errors = _check_files(uploads)
+    except OSError as exc:  # a full disk or a folder that cannot be written to
+        return _page_with_errors(activity_id, [storage_sentence(exc, "nothing was attached")]), 503
     if errors:
         for item in accepted:
             files().discard(item.staged)
@@ -128,13 +133,27 @@ def upload(activity_id: int) -> Response | tuple[str, int]:
     except activity_store.ActivityNotFound:
         flash("That activity was deleted in another window, so nothing was attached.", "error")
         return redirect(url_for("activities.index"))
+    except OSError as exc:  # nothing kept: _keep_and_attach tidied up
+        return _page_with_errors(activity_id, [storage_sentence(exc, "nothing was attached")]), 503
     _make_thumbnails([item.new for item in accepted])
     _say_what_happened(result)
     return redirect(url_for("activities.show", activity_id=activity_id) + "#attachments")
 
 
 def _check_files(uploads: list[FileStorage]) -> tuple[list[_Accepted], list[str]]:
-    accepted, errors = [], []
+    accepted: list[_Accepted] = []
+    try:
+        return _check_each(uploads, accepted)
+    except BaseException:  # a disk error part-way: nothing staged so far may stay behind
+        for item in accepted:
+            files().discard(item.staged)
+        raise
+
+
+def _check_each(
+    uploads: list[FileStorage], accepted: list[_Accepted]
+) -> tuple[list[_Accepted], list[str]]:
+    errors: list[str] = []
     for upload in uploads:
         shown = clean_file_name(upload.filename or "")
         try:

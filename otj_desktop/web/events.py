@@ -154,12 +154,14 @@ class Broker:
             self._idle.notify_all()
 
     def _missed_since(self, last_event_id: str) -> list[Event] | None:
-        """Events after ``last_event_id``, or None when the buffer cannot say (resync)."""
+        """Events after ``last_event_id``, or None when the buffer cannot say (resync).
+
+        The id comes from the client and may be anything: one that is not ``<this run>-<seq>``
+        with a plain sequence number is simply not ours, so the client resyncs.
+        """
         run, _, seq_text = last_event_id.rpartition("-")
-        if run != self.run_id or not seq_text.isdigit():
-            return None
-        seq = int(seq_text)
-        if seq > self._seq:
+        seq = _parse_seq(seq_text)
+        if run != self.run_id or seq is None or seq > self._seq:
             return None
         oldest = self._seq - len(self._replay) + 1
         if seq < oldest - 1:
@@ -331,7 +333,22 @@ bp = Blueprint("events", __name__)
 
 
 def _seq_of(event_id: str) -> int:
+    """The sequence number of an id this broker made (or a client's that it has checked)."""
     return int(event_id.rpartition("-")[2])
+
+
+_SEQ_DIGITS_MAX = 19  # more than any count of events in one run; int() of 5,000 digits raises
+
+
+def _parse_seq(text: str) -> int | None:
+    """A client's sequence number, or None unless it is 1 to 19 ASCII digits.
+
+    ``str.isdigit`` alone lets through "²" and other Unicode digits that ``int`` refuses, and
+    ``int`` refuses strings of over 4,300 digits: both once made the stream answer 500.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= _SEQ_DIGITS_MAX):
+        return None
+    return int(text)
 
 
 def _broker() -> Broker:

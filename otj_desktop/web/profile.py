@@ -84,7 +84,9 @@ def add_break() -> Response | tuple[str, int]:
     profile = profile_store.get(conn)
     try:
         start, end, reason = validate_break(
-            request.form.to_dict(flat=True), apprenticeship_start=profile.start_date
+            request.form.to_dict(flat=True),
+            apprenticeship_start=profile.start_date,
+            practical_end=profile.practical_end_date,
         )
     except InvalidBreak as invalid:
         return (
