@@ -7,7 +7,8 @@ practical period, the pace. Python's dates stop at 31 December 9999, so one type
 the profile page for good, and the break could only be removed on the broken page. Two
 defences, both here so that the forms and the import check exactly the same rules:
 
-* **Bounds** (the forms call these; so must the import's validators):
+* **Bounds** (the forms call these, and the import checks every date it reads with
+  :func:`date_problem`):
   - every plan date lies from :data:`EARLIEST_DATE` (1990, as for activities) to
     :data:`LATEST_DATE` (the end of 2099): far past any apprenticeship that starts while this
     app is in use, and far enough from the end of the calendar that any arithmetic on these

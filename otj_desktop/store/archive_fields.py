@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, NoReturn
 
 from otj_desktop.domain import activities as rules
+from otj_desktop.domain import plan_dates
 from otj_desktop.store.archive_format import fail
 
 _UID = re.compile(r"[0-9a-f]{32}")
@@ -113,8 +114,11 @@ class Fields:
             day = date.fromisoformat(value)
         except ValueError:
             self.fail(key, "is not a real date")
-        if day < rules.EARLIEST_DATE:
-            self.fail(key, "is before 1990")
+        if plan_dates.date_problem(day):
+            self.fail(
+                key,
+                f"is not from {plan_dates.EARLIEST_DATE.year} to {plan_dates.LATEST_DATE.year}",
+            )
         return value
 
     def time(self, key: str) -> str | None:
