@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import logging
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -31,7 +28,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from otj_desktop import APP_NAME, paths
+from otj_desktop import APP_NAME
+from otj_desktop.os_open import open_with_default_app, write_atomically
 from otj_desktop.standards.importer import UPLOAD_LIMIT, StandardFileError, parse_standard
 from otj_desktop.store.db import Database, StorageError
 from otj_desktop.web.navigation import MAIN_PAGES
@@ -66,10 +64,8 @@ class MenuCommands:
         self.shell.quit()
 
     def open_data_folder(self) -> None:
-        try:
-            open_in_file_manager(self.data_dir)
-        except OSError as exc:
-            self._tell("Open data folder", f"Could not open {self.data_dir}: {exc.strerror or exc}")
+        if not open_with_default_app(self.data_dir):
+            self._tell("Open data folder", f"Could not open {self.data_dir}: no file manager.")
 
     def import_standard(self) -> None:
         window = self.shell.active_window()
@@ -113,7 +109,7 @@ class MenuCommands:
             self._tell("Export CSV", f"The export failed ({exc.code}); nothing was saved.")
             return
         try:
-            write_file_atomically(target, data)
+            write_atomically(target, data)
         except OSError as exc:
             self._tell("Export CSV", f"Could not save {target}: {exc.strerror or exc}")
 
@@ -173,25 +169,3 @@ def import_standard_file(db: Database, path: Path) -> Adoption:
         adoption = adopt(tx, data)
     log.info("Imported %s v%s from the File menu", data.title, data.version)
     return adoption
-
-
-def open_in_file_manager(folder: Path) -> None:
-    if sys.platform == "win32":
-        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - a folder, not a command
-    elif sys.platform == "darwin":
-        # The file manager's files are the user's: their own umask, not the app's 0o077.
-        subprocess.Popen(["open", str(folder)], umask=paths.user_umask())
-    else:
-        subprocess.Popen(
-            ["xdg-open", str(folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            umask=paths.user_umask(),
-        )
-
-
-def write_file_atomically(target: Path, data: bytes) -> None:
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)

@@ -34,6 +34,7 @@ def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> 
     ``restore`` runs that recovery (the start-up problem window's button). The damaged file is
     left exactly as it is unless ``--restore-latest-backup`` (or the button) moves it aside.
     """
+    from otj_desktop.domain.dates import uk_moment
     from otj_desktop.store import integrity
     from otj_desktop.store.migrate import latest_version
     from otj_desktop.web import DATABASE_NAME
@@ -53,7 +54,7 @@ def check_database(data_dir: Path, args: argparse.Namespace, explicit: bool) -> 
             "to restore; the file was left untouched.",
             EXIT_DAMAGED,
         )
-    when = backup.taken_at.astimezone().strftime("%d %b %Y %H:%M")
+    when = uk_moment(backup.taken_at)
     if args.restore_latest_backup:
         try:
             restore_backup(db_path, backup, when)

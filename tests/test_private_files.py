@@ -84,15 +84,15 @@ def test_attachments_and_thumbnails_are_for_this_user_only(app, client, private_
 
 @posix_only
 def test_programs_the_app_starts_get_the_users_own_umask(monkeypatch, tmp_path):
-    from otj_desktop import menus
+    from otj_desktop import os_open
 
     calls = []
-    monkeypatch.setattr(menus.subprocess, "Popen", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setattr(os_open.subprocess, "Popen", lambda *a, **kw: calls.append(kw))
     before = os.umask(0o022)
     os.umask(before)
     previous = paths.keep_files_private()
     try:
-        menus.open_in_file_manager(tmp_path)
+        assert os_open.open_with_default_app(tmp_path)  # the data folder, say
     finally:
         paths.restore_umask(previous)
     assert calls[0]["umask"] == paths.user_umask() != paths.PRIVATE_UMASK

@@ -80,5 +80,10 @@ def uk_datetime(stamp: str | None) -> str:
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    return uk_moment(moment)
+
+
+def uk_moment(moment: datetime) -> str:
+    """An aware datetime in local time: ``27 Nov 2026, 09:30``."""
     local = moment.astimezone()
     return f"{uk_date(local.date())}, {local:%H:%M}"
