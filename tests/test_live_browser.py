@@ -181,6 +181,28 @@ def test_an_activity_page_follows_edits_and_deletion_elsewhere(context, server):
     expect(viewer.locator("#activity-detail")).to_contain_text("This activity was deleted")
 
 
+def test_a_page_opened_on_a_deleted_activity_comes_back_whole_when_it_is_restored(context, server):
+    activity_id = save(server.app, "Deleted first")
+    db = server.app.extensions["otj"].db
+    with db.transaction() as tx:
+        activity_store.soft_delete(tx, activity_id)
+    (viewer,) = open_pages(context, server, 1, f"/activities/{activity_id}")
+    expect(viewer.locator("#activity-detail")).to_contain_text("This activity was deleted")
+    expect(viewer.locator("#attachments")).to_have_count(0)
+    version = stored(server.app, activity_id).version
+    with db.transaction() as tx:  # Recently deleted → Restore, in another window
+        activity_store.restore(tx, activity_id, expected_version=version)
+    expect(viewer.get_by_role("heading", level=1)).to_have_text("Deleted first")
+    # Not only the details: the attachments, planning forms and history arrive too, working.
+    expect(viewer.locator("#activity-history")).to_contain_text("Restored")
+    expect(viewer.get_by_role("button", name="Attach", exact=True)).to_be_visible()
+    viewer.get_by_label("Attach files").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"what I learned"}]
+    )
+    viewer.get_by_role("button", name="Attach", exact=True).click()
+    expect(viewer.locator("#attachments")).to_contain_text("notes.txt")
+
+
 def test_renaming_a_tag_updates_an_open_activity_page(context, server):
     save(server.app, "Untagged", tags="")
     activity_id = save(server.app, "Tagged", tags="testing, TDD")
