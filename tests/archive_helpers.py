@@ -22,7 +22,17 @@ from otj_desktop.store import standards as standard_store
 from otj_desktop.store import templates as template_store
 from otj_desktop.store import totals
 from otj_desktop.store.db import Database
+from otj_desktop.store.migrate import migrate
 from tests.conftest import standard_json
+
+
+def filled_database(folder) -> Database:
+    """A new database at the latest schema in ``folder`` (created), filled by :func:`fill`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = Database(folder / "otj.sqlite3")
+    migrate(db)
+    fill(db)
+    return db
 
 
 def fill(db: Database) -> None:

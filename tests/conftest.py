@@ -130,6 +130,26 @@ def live_server(app: Flask) -> Iterator[AppServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for every browser test (skips, or fails in CI, without it)."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser profile (cookies, storage) per test."""
+    from tests.browser import WAIT_MS
+
+    context = browser.new_context()
+    context.set_default_timeout(WAIT_MS)
+    yield context
+    context.close()
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip (or, in CI, fail) when a real part a test needs is missing."""
     if not condition:

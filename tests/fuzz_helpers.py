@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -133,6 +134,30 @@ dateish = st.one_of(
     st.sampled_from(["2026-02-30", "2026-13-01", "0000-00-00", "9999-12-31", "27/11/2026"]),
     hostile_text,
 )
+
+# Dates a plan can only just have, or not: the ends of what the app takes (1990 to 2099, a
+# practical period at most 10 years long) and of the calendar (audit item 1).
+plan_dateish = st.one_of(
+    dateish,
+    st.sampled_from(
+        ["1989-12-31", "1990-01-01", "2099-12-31", "2100-01-01", "9999-12-31", "0001-01-01"]
+    ),
+    st.dates(min_value=date(1985, 1, 1), max_value=date(2115, 1, 1)).map(date.isoformat),
+)
+
+
+def json_documents(leaves, keys=hostile_text, *, max_size: int = 3, max_leaves: int = 8):
+    """JSON-shaped values: ``leaves``, and lists and objects (with ``keys``) of them."""
+
+    # A named function, not a lambda: hypothesis reads its source to check that it uses its
+    # argument, and a lambda wrapped over several lines reads as if it did not.
+    def containers(children):
+        return st.lists(children, max_size=max_size) | st.dictionaries(
+            keys, children, max_size=max_size
+        )
+
+    return st.recursive(leaves, containers, max_leaves=max_leaves)
+
 
 timeish = st.one_of(
     st.times().map(lambda t: t.strftime("%H:%M")),

@@ -26,6 +26,7 @@ from tests.archive_helpers import (
     as_format_1,
     export,
     fill,
+    filled_database,
     fingerprint,
     integrity_ok,
     repack,
@@ -37,11 +38,7 @@ FIXTURES = sorted(Path(__file__).with_name("fixtures").glob("schema_v*.sql"))
 
 @pytest.fixture
 def source(tmp_path) -> Database:
-    db = Database(tmp_path / "source" / "otj.sqlite3")
-    db.path.parent.mkdir()
-    migrate(db)
-    fill(db)
-    return db
+    return filled_database(tmp_path / "source")
 
 
 def fresh(tmp_path: Path, name: str = "target") -> Database:

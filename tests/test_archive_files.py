@@ -15,13 +15,12 @@ from otj_desktop.store import archive as archive_store
 from otj_desktop.store.archive import ArchiveError, read_archive
 from otj_desktop.store.attachment_files import AttachmentFiles
 from otj_desktop.store.db import Database
-from otj_desktop.store.migrate import migrate
 from tests.archive_helpers import (
     EVIDENCE_FILES,
     all_rows,
     as_format_1,
     export,
-    fill,
+    filled_database,
     repack,
     unpack,
 )
@@ -30,11 +29,7 @@ from tests.test_archive import fresh, import_into
 
 @pytest.fixture
 def source(tmp_path) -> Database:
-    db = Database(tmp_path / "source" / "otj.sqlite3")
-    db.path.parent.mkdir()
-    migrate(db)
-    fill(db)
-    return db
+    return filled_database(tmp_path / "source")
 
 
 def stored_files(db: Database) -> dict[str, bytes]:

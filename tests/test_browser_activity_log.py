@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from otj_desktop.web.security import launch_path
-from tests.browser import chromium
+from tests.browser import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def page(live_server, with_standard):
-    with chromium() as browser:
-        context = browser.new_context()
-        page = context.new_page()
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-        )
-        page.goto(
-            live_server.base_url
-            + launch_path(live_server.app.extensions["otj"].launch_tokens, "/activities/new")
-        )
-        page.csp_violations = violations
-        yield page
-        context.close()
+def page(context, live_server, with_standard):
+    return open_page(context, live_server, "/activities/new")
 
 
 def fill_form(page, duration: str) -> None:
@@ -47,7 +32,7 @@ def test_logging_an_activity_in_the_browser_lists_it(page):
     row = page.locator("tr", has_text="Pairing on the API client")
     assert row.count() == 1
     assert "1.5" in row.inner_text() and "K1" in row.inner_text()
-    assert page.csp_violations == []
+    assert page.problems == []
 
 
 def test_bad_duration_shows_the_error_and_keeps_what_was_typed(page):

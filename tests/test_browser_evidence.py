@@ -7,28 +7,18 @@ import pytest
 from otj_desktop.store import activities as activity_store
 from otj_desktop.web.security import launch_path
 from tests.attachment_helpers import image
-from tests.browser import chromium
+from tests.browser import watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def browser_page(live_server):
-    with chromium() as browser:
-        context = browser.new_context()
-        page = context.new_page()
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-        )
-        page.csp_violations = violations
-        page.open = lambda path: page.goto(
-            live_server.base_url
-            + launch_path(live_server.app.extensions["otj"].launch_tokens, path)
-        )
-        yield page
-        context.close()
+def browser_page(context, live_server):
+    page = watch(context.new_page())
+    page.open = lambda path: page.goto(
+        live_server.base_url + launch_path(live_server.app.extensions["otj"].launch_tokens, path)
+    )
+    return page
 
 
 def stored(live_server, activity_id: int):
@@ -82,7 +72,7 @@ def test_link_rows_are_added_and_removed_in_place_and_saved(live_server, browser
     link = page.get_by_role("link", name="Pull request")
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("rel") == "noopener noreferrer"
-    assert page.csp_violations == []
+    assert page.problems == []
 
 
 def test_a_refused_link_keeps_the_added_rows_with_the_message_beside_it(live_server, browser_page):
@@ -129,4 +119,4 @@ def test_uploading_files_shows_them_with_a_thumbnail(live_server, browser_page, 
     page.get_by_label("Attach files").set_input_files(str(bad))
     page.get_by_role("button", name="Attach", exact=True).click()
     assert "up to 10 MB can be attached" in page.locator("#attachment-files-error").inner_text()
-    assert page.csp_violations == []
+    assert page.problems == []

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from otj_desktop.web.storage_errors import storage_sentence
-from tests.archive_helpers import export, fill, fingerprint
+from tests.archive_helpers import export, filled_database, fingerprint
 from tests.conftest import activity_form
 from tests.process_helpers import app_env
 
@@ -82,13 +82,8 @@ def upload_on_a_full_disk(tmp_path: Path, body: Path, what: str) -> list[str]:
 
 def big_export(tmp_path: Path) -> Path:
     """A real export padded past the 64 KB limit with a file that does not compress."""
-    from otj_desktop.store.db import Database
-    from otj_desktop.store.migrate import migrate
 
-    db = Database(tmp_path / "source.sqlite3")
-    migrate(db)
-    fill(db)
-    raw = io.BytesIO(export(db))
+    raw = io.BytesIO(export(filled_database(tmp_path / "source")))
     with zipfile.ZipFile(raw, "a") as archive:
         archive.writestr("padding.bin", os.urandom(200_000))
     path = tmp_path / "export.zip"

@@ -21,28 +21,30 @@ from hypothesis import strategies as st
 from otj_desktop.store.archive import ArchiveError, apply_import, read_archive
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import migrate
-from tests.archive_helpers import export, fill, fingerprint, integrity_ok, repack, unpack
-from tests.fuzz_helpers import fuzz_settings, hostile_text
+from tests.archive_helpers import (
+    export,
+    fill,
+    filled_database,
+    fingerprint,
+    integrity_ok,
+    repack,
+    unpack,
+)
+from tests.fuzz_helpers import fuzz_settings, hostile_text, json_documents
 
-hostile_json = st.recursive(
+hostile_json = json_documents(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
     | hostile_text,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(hostile_text, children, max_size=3)
-    ),
     max_leaves=6,
 )
 
 
 @pytest.fixture(scope="module")
 def good_export(tmp_path_factory) -> bytes:
-    db = Database(tmp_path_factory.mktemp("source") / "otj.sqlite3")
-    migrate(db)
-    fill(db)
-    return export(db)
+    return export(filled_database(tmp_path_factory.mktemp("source")))
 
 
 @pytest.fixture(scope="module")

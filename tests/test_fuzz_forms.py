@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
 
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -33,7 +32,9 @@ from tests.fuzz_helpers import (
     fuzz_settings,
     fuzzes,
     hostile_text,
+    json_documents,
     numberish,
+    plan_dateish,
     shown_statement,
     timeish,
 )
@@ -220,13 +221,6 @@ def test_fuzz_delete_and_restore_actions(client, app, action, activity_id, numbe
     assert orphans == 0
 
 
-# Dates the practical period can only just have, or not: the ends of what the app takes
-# (1990 to 2099, at most 10 years long) and of the calendar (audit item 1).
-plan_dateish = st.one_of(
-    dateish,
-    st.sampled_from(["1990-01-01", "1989-12-31", "2099-12-31", "2100-01-01", "9999-12-31"]),
-    st.dates(min_value=date(2015, 1, 1), max_value=date(2045, 12, 31)).map(date.isoformat),
-)
 profile_forms = st.fixed_dictionaries(
     {},
     optional={
@@ -275,13 +269,7 @@ def test_fuzz_profile_form(client, app, with_standard, form):
     assert_rendered_escaped(page, [stored.name])
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | hostile_text,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(hostile_text, children, max_size=3)
-    ),
-    max_leaves=8,
-)
+json_values = json_documents(st.none() | st.booleans() | st.integers() | st.floats() | hostile_text)
 
 
 def spoiled_standard(draw_path: list, value) -> bytes:

@@ -22,11 +22,11 @@ from otj_desktop.store import breaks as break_store
 from otj_desktop.store import profile as profile_store
 from tests.fuzz_helpers import (
     assert_rendered_escaped,
-    dateish,
     fuzz_settings,
     fuzzes,
     hostile_text,
     numberish,
+    plan_dateish,
     post_checked,
 )
 
@@ -86,13 +86,6 @@ PROFILES = [
     (date(1990, 1, 1), date(1999, 12, 31)),
     (date(2089, 12, 31), date(2099, 12, 31)),
 ]
-plan_dateish = st.one_of(
-    dateish,
-    st.sampled_from(
-        ["9999-12-31", "31/12/9999", "2099-12-31", "2100-01-01", "1989-12-31", "0001-01-01"]
-    ),
-    st.dates(min_value=date(1985, 1, 1), max_value=date(2115, 1, 1)).map(date.isoformat),
-)
 break_overrides = st.fixed_dictionaries(
     {},
     optional={

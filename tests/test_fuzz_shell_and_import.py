@@ -21,10 +21,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from otj_desktop.instance import ENDPOINT
-from otj_desktop.store.db import Database
-from otj_desktop.store.migrate import migrate
 from otj_desktop.web.context import DesktopBridge
-from tests.archive_helpers import export, fill, fingerprint
+from tests.archive_helpers import export, filled_database, fingerprint
 from tests.fuzz_helpers import fuzz_settings, fuzzes, hostile_text, post_checked
 from tests.test_fuzz_forms import json_values
 
@@ -139,10 +137,7 @@ def test_fuzz_the_single_instance_endpoint(app, anonymous, authorization, body, 
 
 @pytest.fixture(scope="module")
 def good_export(tmp_path_factory) -> bytes:
-    db = Database(tmp_path_factory.mktemp("source") / "otj.sqlite3")
-    migrate(db)
-    fill(db)
-    return export(db)
+    return export(filled_database(tmp_path_factory.mktemp("source")))
 
 
 tokens = st.one_of(

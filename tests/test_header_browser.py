@@ -13,10 +13,11 @@ import pytest
 from otj_desktop.web.context import DesktopBridge
 from otj_desktop.web.navigation import MAIN_PAGES
 from otj_desktop.web.security import launch_path
-from tests.browser import chromium
+from tests.browser import WAIT_MS, watch
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 from tests.desktop import ARTIFACTS
 
-WAIT_MS = 5000
 WIDTHS = (1100, 800, 500)
 HEIGHT = 700
 ONE_ROW = 64  # px: a header taller than this has wrapped
@@ -32,12 +33,6 @@ PARTS = """() => [...document.querySelector('.app-header').children]
   .map(e => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom])"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
 @pytest.fixture
 def server(app, live_server, with_standard):
     app.extensions["otj"].desktop = DesktopBridge(open_window=lambda path: True, has_windows=True)
@@ -49,12 +44,7 @@ def open_page(browser, server, path: str, *, width: int, scheme: str = "light", 
         viewport={"width": width, "height": HEIGHT}, color_scheme=scheme, java_script_enabled=js
     )
     context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.problems = []
-    page.on(
-        "console",
-        lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None,
-    )
+    page = watch(context.new_page())
     page.goto(server.base_url + launch_path(server.app.extensions["otj"].launch_tokens, path))
     return page
 

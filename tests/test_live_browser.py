@@ -16,50 +16,16 @@ from otj_desktop.server import AppServer
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import standards as standard_store
 from otj_desktop.store import tags as tag_store
-from otj_desktop.web.security import launch_path
-from tests.browser import chromium
+from tests.browser import expect, open_page
 from tests.conftest import TODAY, activity_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LIVE_WAIT_MS = 5000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context()
-    context.set_default_timeout(LIVE_WAIT_MS)
-    yield context
-    context.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
 
 def open_pages(context, server: AppServer, count: int, path: str = "/") -> list:
     """``count`` pages of one profile at ``path``, each connected (its status dot green)."""
-    tokens = server.app.extensions["otj"].launch_tokens
-    pages = []
-    for n in range(count):
-        page = context.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda m, page=page: (
-                page.csp_violations.append(m.text) if "Content Security Policy" in m.text else None
-            ),
-        )
-        page.goto(server.base_url + (launch_path(tokens, path) if n == 0 else path))
-        pages.append(page)
+    # One sign-in with the launch secret serves the whole profile, as in the app.
+    pages = [open_page(context, server, path, sign_in=n == 0) for n in range(count)]
     for page in pages:
         expect(page.locator("#live-status")).to_have_attribute("data-state", "connected")
     return pages
@@ -132,7 +98,7 @@ def test_create_in_one_page_updates_the_others_dashboard_in_place(context, serve
     expect(watcher.locator("#live-notice")).to_have_text("“Team retro” created in another window")
     # The window that saved is not told about its own change.
     expect(saver.locator("#live-notice")).to_be_empty()
-    assert watcher.csp_violations == [] and saver.csp_violations == []
+    assert watcher.problems == [] and saver.problems == []
 
 
 def test_typed_text_survives_a_save_in_another_page(context, server):
@@ -421,17 +387,12 @@ def test_eight_pages_of_one_profile_all_update_and_still_navigate(context, serve
     assert time.monotonic() - started < 5  # liveness: not stuck behind open streams
 
 
-def test_pages_without_shared_worker_each_keep_their_own_stream(browser, server):
+def test_pages_without_shared_worker_each_keep_their_own_stream(context, server):
     """A webview without SharedWorker (each pywebview window has its own profile anyway)."""
-    context = browser.new_context()
-    context.set_default_timeout(LIVE_WAIT_MS)
     context.add_init_script("delete window.SharedWorker")
-    try:
-        first, second = open_pages(context, server, 2)
-        assert second.evaluate("() => OTJLive.transport") == "page"
-        assert server.app.extensions["otj"].broker.subscriber_count == 2
-        save(server.app, "Without a worker")
-        for page in (first, second):
-            expect(page.locator("#recent-activities")).to_contain_text("Without a worker")
-    finally:
-        context.close()
+    first, second = open_pages(context, server, 2)
+    assert second.evaluate("() => OTJLive.transport") == "page"
+    assert server.app.extensions["otj"].broker.subscriber_count == 2
+    save(server.app, "Without a worker")
+    for page in (first, second):
+        expect(page.locator("#recent-activities")).to_contain_text("Without a worker")

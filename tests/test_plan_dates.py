@@ -188,14 +188,9 @@ def test_an_import_with_dates_past_the_plan_bounds_is_refused_and_changes_nothin
     works afterwards."""
     import io
 
-    from otj_desktop.store.db import Database
-    from otj_desktop.store.migrate import migrate
-    from tests.archive_helpers import export, fill, repack, unpack
+    from tests.archive_helpers import export, filled_database, repack, unpack
 
-    source = Database(tmp_path / "source.sqlite3")
-    migrate(source)
-    fill(source)
-    files = unpack(export(source))
+    files = unpack(export(filled_database(tmp_path / "source")))
     profile = files["profile.json"]
     if spoil == "break to the last date":
         files["breaks.json"]["breaks"][0]["end_date"] = "9999-12-31"

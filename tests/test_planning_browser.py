@@ -7,52 +7,10 @@ from __future__ import annotations
 import pytest
 
 from otj_desktop.store import templates as template_store
-from otj_desktop.web.security import launch_path
-from tests.browser import chromium
+from tests.browser import expect, open_page
 from tests.conftest import TODAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-WAIT_MS = 5000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context()
-    context.set_default_timeout(WAIT_MS)
-    yield context
-    context.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
-def open_page(context, server, path: str, *, sign_in: bool = True):
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda m: (
-            page.csp_violations.append(m.text) if "Content Security Policy" in m.text else None
-        ),
-    )
-    tokens = server.app.extensions["otj"].launch_tokens
-    page.goto(server.base_url + (launch_path(tokens, path) if sign_in else path))
-    return page
-
-
-def _note_csp(page, text: str) -> None:
-    if "Content Security Policy" in text:
-        page.csp_violations.append(text)
 
 
 def test_a_template_is_made_in_the_form_and_applied_to_a_new_activity(
@@ -89,7 +47,7 @@ def test_a_template_is_made_in_the_form_and_applied_to_a_new_activity(
     page.get_by_label("Start from a template").select_option(label="Weekly mentoring")
     page.get_by_role("button", name="Use template").click()
     expect(page.get_by_label("Title")).to_have_value("Mentoring with Priya")
-    assert page.csp_violations == []
+    assert page.problems == []
 
 
 def test_a_draft_is_confirmed_from_the_list_and_leaves_it_in_another_window(
@@ -160,4 +118,4 @@ def test_the_appearance_toggle_switches_another_windows_theme_live(
     second.get_by_role("button", name="Auto").click()
     expect(first.locator("html")).not_to_have_attribute("data-theme", "light")
     assert first.evaluate("document.documentElement.hasAttribute('data-theme')") is False
-    assert first.csp_violations == [] and second.csp_violations == []
+    assert first.problems == [] and second.problems == []

@@ -20,7 +20,6 @@ from otj_desktop.web import DATABASE_NAME
 from otj_desktop.web.backups import BACKUP_FOLDER
 from otj_desktop.web.security import HOP_PARAM, LaunchTokens, launch_path
 from tests.attachment_helpers import image, upload
-from tests.browser import chromium
 from tests.conftest import activity_form
 from tests.process_helpers import Browserless, app_env, start_app, stop
 
@@ -245,17 +244,16 @@ def test_a_launch_url_from_the_page_continues_from_a_page_of_the_app(app, anonym
 
 
 @pytest.mark.slow
-def test_a_real_browser_opened_on_the_page_ends_up_signed_in(app, live_server, tmp_path):
+def test_a_real_browser_opened_on_the_page_ends_up_signed_in(app, live_server, context, tmp_path):
     tokens = app.extensions["otj"].launch_tokens
     page_file = browser_open.BrowserPages(tmp_path, tokens).write(
         live_server.base_url + launch_path(tokens, "/about")
     )
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(page_file.as_uri())
-        page.wait_for_url(f"{live_server.base_url}/about")
-        page.get_by_role("heading", name="About OTJ Desktop").wait_for()
-        page.close()
+    page = context.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_url(f"{live_server.base_url}/about")
+    page.get_by_role("heading", name="About OTJ Desktop").wait_for()
+    page.close()
     deadline = time.monotonic() + 5
     while page_file.exists():
         assert time.monotonic() < deadline

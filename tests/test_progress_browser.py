@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from otj_desktop.store import profile as profile_store
-from otj_desktop.web.security import launch_path
-from tests.browser import chromium
+from tests.browser import WAIT_MS, open_page
 from tests.conftest import TODAY
 from tests.progress_helpers import add_activity, ksb_ids_by_code
 
@@ -58,82 +57,72 @@ def seeded(live_server, with_standard):
 
 
 def open_dashboard(browser, server, **context_options):
+    """A context of its own (light or dark) and its watched, signed-in dashboard page."""
     context = browser.new_context(**context_options)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(server.base_url + launch_path(server.app.extensions["otj"].launch_tokens, "/"))
-    page.problems = problems
-    return context, page
+    context.set_default_timeout(WAIT_MS)
+    return context, open_page(context, server, "/")
 
 
-def test_charts_draw_without_csp_violations_in_light_and_dark(seeded):
-    with chromium() as browser:
-        colours = {}
-        for scheme in ("light", "dark"):
-            context, page = open_dashboard(browser, seeded, color_scheme=scheme)
-            assert page.title() == "Dashboard — OTJ Desktop"
-            page.wait_for_function(ALL_CHARTS_DRAWN)
-            colours[scheme] = page.evaluate(
-                """() => window.Chart.getChart(document.querySelector('canvas[data-chart]'))
-                            .options.scales.x.ticks.color"""
-            )
-            css_text = page.evaluate(
-                "() => getComputedStyle(document.documentElement).getPropertyValue('--text')"
-            )
-            assert colours[scheme] == css_text.strip()  # axis labels use the theme's text colour
-            assert page.problems == []
-            context.close()
-        assert colours["light"] != colours["dark"]
-
-
-def test_a_target_is_edited_in_place_without_leaving_the_page(seeded):
-    db = seeded.app.extensions["otj"].db
-    with chromium() as browser:
-        context, page = open_dashboard(browser, seeded)
+def test_charts_draw_without_csp_violations_in_light_and_dark(browser, seeded):
+    colours = {}
+    for scheme in ("light", "dark"):
+        context, page = open_dashboard(browser, seeded, color_scheme=scheme)
+        assert page.title() == "Dashboard — OTJ Desktop"
         page.wait_for_function(ALL_CHARTS_DRAWN)
-        page.evaluate("() => { window.stayedOnPage = true; }")
-
-        page.locator("#targets summary", has_text="Change").first.click()
-        field = page.get_by_label("Planned OTJ hours", exact=True)
-        field.fill("20000")
-        page.get_by_role("button", name="Save").first.click()
-        error = page.locator("#target-planned_otj_hours-error")
-        error.wait_for(state="visible")
-        assert "Enter the planned OTJ hours" in error.inner_text()
-        assert field.input_value() == "20000"
-        assert field.get_attribute("aria-invalid") == "true"
-
-        field.fill("500")
-        page.get_by_role("button", name="Save").first.click()
-        planned = page.locator("[data-testid=planned-hours]")
-        planned.filter(has_text="500").wait_for()
-        page.wait_for_function(
-            "() => document.getElementById('targets-status').textContent"
-            " === 'Planned OTJ hours saved.'",
-            timeout=5000,
+        colours[scheme] = page.evaluate(
+            """() => window.Chart.getChart(document.querySelector('canvas[data-chart]'))
+                        .options.scales.x.ticks.color"""
         )
-        assert page.evaluate("() => window.stayedOnPage") is True  # no reload
-        assert not page.locator("#targets details").first.evaluate("d => d.open")
-        page.wait_for_function(ALL_CHARTS_DRAWN)  # swapped regions draw their charts again
-
-        # Another window changes the target; live sync swaps the figure (done by hand here):
-        # the editor, opened again, starts from the new value.
-        with db.transaction() as tx:
-            profile_store.set_target(tx, "planned_otj_hours", 450.0)
-        page.evaluate(SWAP_PLANNED_VIEW)
-        page.locator("[data-testid=planned-hours]").filter(has_text="450").wait_for()
-        page.locator("#targets summary", has_text="Change").first.click()
-        # The "toggle" event that refills the field is queued after the click: wait for it.
-        page.wait_for_function(
-            "() => document.getElementById('target-planned_otj_hours').value === '450'",
-            timeout=5000,
+        css_text = page.evaluate(
+            "() => getComputedStyle(document.documentElement).getPropertyValue('--text')"
         )
+        assert colours[scheme] == css_text.strip()  # axis labels use the theme's text colour
         assert page.problems == []
         context.close()
+    assert colours["light"] != colours["dark"]
+
+
+def test_a_target_is_edited_in_place_without_leaving_the_page(context, seeded):
+    db = seeded.app.extensions["otj"].db
+    page = open_page(context, seeded, "/")
+    page.wait_for_function(ALL_CHARTS_DRAWN)
+    page.evaluate("() => { window.stayedOnPage = true; }")
+
+    page.locator("#targets summary", has_text="Change").first.click()
+    field = page.get_by_label("Planned OTJ hours", exact=True)
+    field.fill("20000")
+    page.get_by_role("button", name="Save").first.click()
+    error = page.locator("#target-planned_otj_hours-error")
+    error.wait_for(state="visible")
+    assert "Enter the planned OTJ hours" in error.inner_text()
+    assert field.input_value() == "20000"
+    assert field.get_attribute("aria-invalid") == "true"
+
+    field.fill("500")
+    page.get_by_role("button", name="Save").first.click()
+    planned = page.locator("[data-testid=planned-hours]")
+    planned.filter(has_text="500").wait_for()
+    page.wait_for_function(
+        "() => document.getElementById('targets-status').textContent"
+        " === 'Planned OTJ hours saved.'",
+        timeout=5000,
+    )
+    assert page.evaluate("() => window.stayedOnPage") is True  # no reload
+    assert not page.locator("#targets details").first.evaluate("d => d.open")
+    page.wait_for_function(ALL_CHARTS_DRAWN)  # swapped regions draw their charts again
+
+    # Another window changes the target; live sync swaps the figure (done by hand here):
+    # the editor, opened again, starts from the new value.
+    with db.transaction() as tx:
+        profile_store.set_target(tx, "planned_otj_hours", 450.0)
+    page.evaluate(SWAP_PLANNED_VIEW)
+    page.locator("[data-testid=planned-hours]").filter(has_text="450").wait_for()
+    page.locator("#targets summary", has_text="Change").first.click()
+    # The "toggle" event that refills the field is queued after the click: wait for it.
+    page.wait_for_function(
+        "() => document.getElementById('target-planned_otj_hours').value === '450'",
+        timeout=5000,
+    )
+    assert page.problems == []
     with db.connection() as conn:
         assert profile_store.get(conn).planned_otj_hours == 450

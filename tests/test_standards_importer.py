@@ -20,6 +20,7 @@ from otj_desktop.standards.importer import (
     parse_standard,
     short_title,
 )
+from tests.fuzz_helpers import json_documents
 
 DATA = Path(__file__).parent / "data"
 V1_0 = DATA / "standard_st9999_v1_0.json"
@@ -477,11 +478,10 @@ def test_short_title(statement: str, title: str | None) -> None:
 
 # --- properties -----------------------------------------------------------------------------
 
-JSON_VALUES = st.recursive(
+JSON_VALUES = json_documents(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
-    ),
+    st.text(max_size=12),
+    max_size=4,
     max_leaves=20,
 )
 FIELD_NAMES = st.sampled_from(
