@@ -14,9 +14,9 @@ from otj_desktop.web.context import DesktopBridge
 from otj_desktop.web.navigation import MAIN_PAGES
 from otj_desktop.web.security import launch_path
 from tests.browser import WAIT_MS, watch
+from tests.desktop import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-from tests.desktop import ARTIFACTS
 
 WIDTHS = (1100, 800, 500)
 HEIGHT = 700
