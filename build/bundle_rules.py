@@ -77,6 +77,14 @@ _ALWAYS_EXCLUDED = [
     "tkinter",
     "_tkinter",
     "otj_desktop.test_control",
+    # Pillow's parts for what thumbnails never do: AVIF (its libavif alone is ~5 MB; attachments
+    # are PNG, JPEG, GIF or WebP), colour management (lcms2) and Tk.
+    "PIL._avif",
+    "PIL.AvifImagePlugin",
+    "PIL._imagingcms",
+    "PIL.ImageCms",
+    "PIL._imagingtk",
+    "PIL.ImageTk",
 ]
 # PyQt6 modules that PyInstaller's Qt hooks pull in because libQt6WebEngineCore links the Qt
 # Quick/QML libraries, but that no Python code imports: excluding them keeps the QML tree out.

@@ -16,7 +16,10 @@ What it does, in order:
    launch URL, and chooses a bundled standard through a real CSRF-protected POST;
 4. requests every page in :data:`MAIN_PAGES`, every file in the static folder and every static
    URL the pages refer to, and reads the first bytes of the event stream;
-5. prints one verdict line (also written to the log) and returns 0 (passed) or 1 (failed).
+5. checks the evidence tools whose libraries a bundle could lose: downloads the evidence pack
+   PDF (fpdf2 and its font) and makes a thumbnail of each image type attachments accept
+   (Pillow's decoders and its WebP encoder);
+6. prints one verdict line (also written to the log) and returns 0 (passed) or 1 (failed).
 
 Problems are collected rather than stopping at the first, so one run names everything that is
 wrong; each is printed on stderr and logged, and the verdict names the first of them.
@@ -86,6 +89,7 @@ class Report:
     migrations: int = 0
     standards: int = 0
     stream: bool = False
+    evidence_tools: bool = False
     seconds: float = 0.0
 
     @property
@@ -103,8 +107,8 @@ class Report:
         if self.passed:
             return (
                 f"Self-test passed: {who}, {self.pages} pages, {self.static_files} static files, "
-                f"event stream, {self.migrations} migrations, {self.standards} bundled standards, "
-                f"in {self.seconds:.1f} s"
+                f"event stream, PDF and thumbnails, {self.migrations} migrations, "
+                f"{self.standards} bundled standards, in {self.seconds:.1f} s"
             )
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         return f"Self-test FAILED: {who}: {self.problems[0]}{more}"
@@ -215,6 +219,7 @@ def _check_running_app(data_dir: Path, report: Report) -> None:
         referenced = _check_pages(client, report)
         _check_static(client, Path(app.static_folder), referenced, report)
         _check_event_stream(base_url, client, report)
+        _check_evidence_tools(client, data_dir, report)
 
 
 @contextmanager
@@ -307,6 +312,36 @@ def _check_event_stream(base_url: str, client: _Client, report: Report) -> None:
         report.stream = True
 
 
+EVIDENCE_PACK_PDF = "/evidence-pack.pdf"
+
+
+def _check_evidence_tools(client: _Client, data_dir: Path, report: Report) -> None:
+    """The evidence pack's PDF through the server, and a thumbnail of each accepted image type."""
+    from PIL import Image
+
+    from otj_desktop.store.thumbnails import IMAGE_FORMATS, make_thumbnail
+
+    problems_before = len(report.problems)
+    status, pdf = client.get_bytes(EVIDENCE_PACK_PDF)
+    if status != 200 or not pdf.startswith(b"%PDF-"):
+        report.problem(f"the evidence pack PDF answered {status} with {pdf[:8]!r}")
+    for image_format in IMAGE_FORMATS:
+        source = data_dir / f"selftest.{image_format.lower()}"
+        try:
+            Image.new("RGB", (64, 48), (40, 120, 200)).save(source, image_format)
+        except Exception as exc:  # an encoder missing from the bundle, say
+            report.problem(f"a {image_format} image could not be written ({exc})")
+            continue
+        try:
+            made = make_thumbnail(source, data_dir / f"selftest-{image_format.lower()}.webp")
+        except Exception as exc:  # the WebP encoder missing, say
+            report.problem(f"making a thumbnail of a {image_format} image failed ({exc!r})")
+            continue
+        if not made:
+            report.problem(f"no thumbnail could be made of a {image_format} image")
+    report.evidence_tools = len(report.problems) == problems_before
+
+
 class _Client:
     """A cookie-keeping HTTP client that follows redirects, like one window without rendering."""
 
@@ -323,6 +358,9 @@ class _Client:
     def post(self, path: str, form: dict[str, str]) -> tuple[int, str]:
         status, body = self._open(path, urllib.parse.urlencode(form).encode())
         return status, body.decode("utf-8", "replace")
+
+    def get_bytes(self, path: str) -> tuple[int, bytes]:
+        return self._open(path)
 
     def fetch_size(self, path: str) -> tuple[int, int]:
         status, body = self._open(path)

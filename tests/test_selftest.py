@@ -37,6 +37,7 @@ def test_self_test_passes_on_this_tree_and_covers_every_main_page():
     assert report.pages == len(selftest.MAIN_PAGES)
     assert report.static_files >= len(list(STATIC.rglob("*.*")))
     assert report.stream
+    assert report.evidence_tools
     assert report.migrations == migrate.latest_version()
     assert report.standards == len(catalogue.list_catalogue())
     assert report.verdict().startswith("Self-test passed: OTJ Desktop")
@@ -140,6 +141,41 @@ def test_missing_migrations_fail(monkeypatch, capsys, tmp_path):
     code, out, _ = verdict_of(capsys, tmp_path)
     assert code == 1
     assert "no database migrations are bundled" in out
+
+
+def test_an_image_type_pillow_cannot_read_fails_naming_it(monkeypatch, capsys, tmp_path):
+    from PIL import Image
+
+    Image.init()
+    # As if the bundle had lost Pillow's GIF plugin: the format is not registered.
+    monkeypatch.setattr(Image, "ID", [name for name in Image.ID if name != "GIF"])
+    monkeypatch.delitem(Image.OPEN, "GIF")
+    code, out, _ = verdict_of(capsys, tmp_path)
+    assert code == 1
+    assert "making a thumbnail of a GIF image failed" in out
+
+
+def test_a_missing_webp_encoder_fails_naming_it(monkeypatch, capsys, tmp_path):
+    from PIL import Image
+
+    Image.init()
+    monkeypatch.delitem(Image.SAVE, "WEBP")  # thumbnails are WebP
+    code, out, err = verdict_of(capsys, tmp_path)
+    assert code == 1
+    assert "a WEBP image could not be written" in err
+    assert "making a thumbnail of a PNG image failed" in out
+
+
+def test_a_broken_evidence_pack_pdf_fails(monkeypatch, capsys, tmp_path):
+    from otj_desktop.web import evidence_pack
+
+    def no_pdf(*args, **kwargs):
+        raise RuntimeError("the font is missing")
+
+    monkeypatch.setattr(evidence_pack, "_pdf_bytes", no_pdf)
+    code, out, _ = verdict_of(capsys, tmp_path)
+    assert code == 1
+    assert "the evidence pack PDF answered 500" in out
 
 
 def test_the_failure_is_logged_with_every_problem(static_without, capsys, tmp_path):

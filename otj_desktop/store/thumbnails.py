@@ -18,7 +18,12 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from otj_desktop.domain.attachment_types import KINDS
+
 SIZE = (320, 320)
+# Pillow's names for the image types attachments accept ("PNG", "JPEG", "GIF", "WEBP"): only
+# their decoders are ever tried, whatever a file turns out to hold.
+IMAGE_FORMATS = tuple(kind.key.upper() for kind in KINDS.values() if kind.image)
 MAX_PIXELS = 50_000_000
 
 log = logging.getLogger(__name__)
@@ -29,7 +34,7 @@ def make_thumbnail(source: Path, dest: Path) -> bool:
     temp = dest.with_name(f".tmp-{secrets.token_hex(6)}.webp")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with Image.open(source) as image:
+        with Image.open(source, formats=IMAGE_FORMATS) as image:
             width, height = image.size
             if width * height > MAX_PIXELS or width < 1 or height < 1:
                 return False
