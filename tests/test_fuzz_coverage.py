@@ -1,8 +1,10 @@
-"""Every form and JSON endpoint of the app has a fuzz test (audit item 7).
+"""Every endpoint that takes input has a fuzz test (audit item 7).
 
 Fuzz tests say which endpoints they cover with ``@fuzzes("area.view")``
 (:func:`tests.fuzz_helpers.fuzzes`); this compares those marks with the app's URL map. A new
-endpoint that accepts POST (or PUT, PATCH, DELETE) without a fuzz test fails here, naming it:
+endpoint that accepts POST (or PUT, PATCH, DELETE), or a GET view that reads its query string
+(``request.args`` in its source: the list's filters once gave 500s that no test sent), without
+a fuzz test fails here, naming it:
 add a property-based test to one of the ``tests/test_fuzz_*.py`` files (see
 :func:`tests.fuzz_helpers.post_checked` for the checks every endpoint must pass).
 """
@@ -26,6 +28,12 @@ FUZZED_ELSEWHERE = {
         "test_fuzz_uploads_through_the_app",
         "/data/import",
     ),
+    # Any Last-Event-ID, in the header or the query string, next to the stream's own tests.
+    "events.event_stream": (
+        "tests.test_last_event_id",
+        "test_fuzz_the_stream_opens_whatever_id_it_is_given",
+        "/events/stream",
+    ),
 }
 
 
@@ -35,7 +43,11 @@ def endpoints_taking_input(tmp_path) -> set[str]:
         return {
             rule.endpoint
             for rule in app.url_map.iter_rules()
-            if rule.methods and rule.methods & UNSAFE_METHODS
+            if rule.methods
+            and (
+                rule.methods & UNSAFE_METHODS
+                or "request.args" in inspect.getsource(app.view_functions[rule.endpoint])
+            )
         }
     finally:
         app.extensions["otj"].broker.close()

@@ -12,7 +12,7 @@ import io
 import json
 import re
 
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, validate_activity
@@ -381,14 +381,53 @@ def test_fuzz_backup_forms(client, app, folder, name):
     assert fingerprint(db) == before
 
 
+@fuzzes("history.deleted", "ksbs.show")
 @fuzz_settings(120)
 @given(
-    path=st.sampled_from(["/activities", "/activities/deleted", "/backups", "/", "/standard"]),
+    path=st.sampled_from(
+        ["/activities", "/activities/deleted", "/backups", "/", "/standard", "/ksbs/1"]
+    ),
     page=st.one_of(numberish, st.integers(min_value=2**62).map(str)),
 )
-def test_fuzz_query_strings_on_list_pages(client, path, page):
+def test_fuzz_query_strings_on_list_pages(client, with_standard, path, page):
     response = client.get(path, query_string={"page": page})
     assert response.status_code in (200, 302, 404)
+
+
+# Every filter of the activity list, as the list and the CSV export read them from the URL;
+# ids past what SQLite holds and digits int() refuses ("²") once gave 500s here.
+row_idish = st.one_of(
+    numberish,
+    st.sampled_from(["²", "١٢", "9" * 20, str(2**63), str(2**63 - 1), "0", "-1", " 1"]),
+)
+list_filters = st.fixed_dictionaries(
+    {},
+    optional={
+        "ksb": row_idish,
+        "type": hostile_text,
+        "tag": hostile_text,
+        "quality": hostile_text,
+        "from": dateish,
+        "to": dateish,
+        "q": hostile_text,
+        "drafts": hostile_text,
+        "page": row_idish,
+    },
+)
+
+
+@fuzzes("activities.index", "activities.export_csv")
+@fuzz_settings(150)
+@given(path=st.sampled_from(["/activities", "/activities/export.csv"]), args=list_filters)
+@example(path="/activities", args={"ksb": "²"})  # the 500s found by review, always tried
+@example(path="/activities/export.csv", args={"ksb": "9" * 20})
+@example(path="/activities", args={"ksb": str(2**63), "page": str(2**63)})
+def test_fuzz_the_activity_list_filters_and_the_csv_export(client, with_standard, path, args):
+    response = client.get(path, query_string=args)
+    body = response.get_data(as_text=True)  # the CSV streams: read it to the end
+    assert response.status_code in (200, 302, 422), response.status_code
+    if path == "/activities":
+        assert_rendered_escaped(body, [])
 
 
 @fuzz_settings(150)
@@ -583,6 +622,7 @@ def test_fuzz_attachment_uploads(client, app, files):
     assert_rendered_escaped(page, [a.name for a in attached])
 
 
+@fuzzes("evidence_pack.page", "evidence_pack.pdf")
 @fuzz_settings(100)
 @given(
     query=st.dictionaries(
@@ -726,9 +766,12 @@ def test_fuzz_planning_buttons(client, app, with_standard, action, value, next_p
     assert_rendered_escaped(page, [])
 
 
+@fuzzes("activities.new", "activity_templates.new")
 @fuzz_settings(60)
 @given(
-    path=st.sampled_from(["/templates", "/readiness", "/checks", "/templates/new", "/activities"]),
+    path=st.sampled_from(
+        ["/templates", "/readiness", "/checks", "/templates/new", "/activities", "/activities/new"]
+    ),
     args=st.dictionaries(
         st.sampled_from(["page", "template", "from", "drafts", "q"]), hostile_text, max_size=3
     ),

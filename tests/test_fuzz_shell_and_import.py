@@ -10,6 +10,7 @@ is confirmed.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -49,6 +50,41 @@ paths = st.one_of(
     st.builds(lambda s: "/" + s, hostile_text),
     hostile_text,
 )
+
+
+@fuzzes("security.launch")
+@fuzz_settings(100)
+@given(
+    real_token=st.booleans(),
+    token=hostile_text,
+    next_path=st.one_of(st.none(), paths),
+    hop=st.one_of(st.none(), hostile_text),
+)
+def test_fuzz_launch_urls(app, anonymous, real_token, token, next_path, hop):
+    """Only a token the app minted signs in, once; wherever ``next`` points, the window lands
+    on one of the app's own pages."""
+    tokens = app.extensions["otj"].launch_tokens
+    if real_token:
+        token = tokens.mint()
+    args = {"token": token}
+    if next_path is not None:
+        args["next"] = next_path
+    if hop is not None:
+        args["hop"] = hop
+
+    response = anonymous.get("/launch", query_string=args)
+
+    if not real_token:
+        assert response.status_code == 403
+        return
+    assert not tokens.pending(token)  # used up
+    if hop:  # the page that continues in this window (see web/security.py)
+        assert response.status_code == 200
+        target = re.search(r'content="0;url=([^"]*)"', response.get_data(as_text=True))
+        assert target and is_app_path(html.unescape(target.group(1)))
+    else:
+        assert response.status_code == 302
+        assert is_app_path(response.headers["Location"])
 
 
 @fuzzes("shell.new_window")

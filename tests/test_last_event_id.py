@@ -118,3 +118,25 @@ def test_fuzz_any_last_event_id_is_a_replay_or_a_resync(suffix, own_run):
     )
     assert (batch.resync_id is None) == valid
     assert len(batch.events) == (3 - int(suffix) if valid else 0)
+
+
+@fuzz_settings(60)
+@given(
+    last_id=st.one_of(hostile_text, st.text(alphabet="0123456789-²١ ", max_size=40)),
+    own_run=st.booleans(),
+    in_query=st.booleans(),
+)
+def test_fuzz_the_stream_opens_whatever_id_it_is_given(client, app, last_id, own_run, in_query):
+    broker = app.extensions["otj"].broker
+    last_id = f"{broker.run_id}-{last_id}" if own_run else last_id
+    if in_query:
+        request = {"query_string": {"last_event_id": last_id}}
+    else:
+        request = {"headers": {"Last-Event-ID": last_id.replace("\n", " ").replace("\r", " ")}}
+
+    response = client.get("/events/stream", buffered=False, **request)
+
+    assert response.status_code == 200
+    (hello,) = first_events(response, 1, broker)
+    assert hello[0] == "hello"
+    assert broker.subscriber_count == 0

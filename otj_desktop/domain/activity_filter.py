@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, clean_line
 from otj_desktop.domain.activity_types import activity_type
+from otj_desktop.domain.row_ids import parse_row_id
 
 TEXT_MAX = 200
 WORDS_MAX = 12
@@ -87,12 +88,9 @@ def parse_filter(args: Mapping[str, str]) -> tuple[ActivityFilter, dict[str, str
         value = args.get(param, "")
         return value.strip() if isinstance(value, str) else ""
 
-    ksb_id = None
-    if raw("ksb"):
-        if raw("ksb").isdigit():
-            ksb_id = int(raw("ksb"))
-        else:
-            errors["ksb"] = "Choose a KSB from the list."
+    ksb_id = parse_row_id(raw("ksb")) if raw("ksb") else None
+    if raw("ksb") and ksb_id is None:
+        errors["ksb"] = "Choose a KSB from the list."
 
     type_key = raw("type") or None
     if type_key and activity_type(type_key) is None:

@@ -21,6 +21,7 @@ from otj_desktop import __version__
 from otj_desktop.domain import dates
 from otj_desktop.domain.activities import EVIDENCE_QUALITY, HOURS_BASIS, format_hours
 from otj_desktop.domain.activity_types import ACTIVITY_TYPES, option_label, type_label
+from otj_desktop.domain.row_ids import ROW_ID_MAX
 from otj_desktop.store import backup as backup_store
 from otj_desktop.store.db import Database, StorageError, storage_error_message
 from otj_desktop.store.migrate import migrate
@@ -56,7 +57,7 @@ class RowIdConverter(IntegerConverter):
     is simply not found (404) instead of overflowing in the query (found by the fuzz tests)."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", ROW_ID_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from otj_desktop.domain.row_ids import is_row_id
 from otj_desktop.domain.templates import WEEKDAYS, InvalidTemplate, validate_template
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import profile as profile_store
@@ -36,7 +37,7 @@ def new() -> str:
     values: dict = {"evidence_quality": "draft", "start_date": state().clock().isoformat()}
     source = request.args.get("from", type=int)
     if source is not None:
-        if not 0 < source < 2**63:
+        if not is_row_id(source):
             abort(404)
         try:
             activity = activity_store.get(get_conn(), source)
@@ -113,7 +114,7 @@ def prefill(template_id: int | None) -> tuple[dict, dict]:
     for (then the page says it was not found)."""
     if template_id is None:
         return {}, {}
-    if not 0 < template_id < 2**63:  # not an id SQLite could hold (found by the tests)
+    if not is_row_id(template_id):
         return {}, {"missing": True}
     conn = get_conn()
     try:
