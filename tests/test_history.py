@@ -227,3 +227,98 @@ def test_a_snapshot_from_before_drafts_means_confirmed():
     old = {"title": "A", "ksbs": [], "tags": []}  # no "status": history began before drafts
     assert diff(old, {**old, "status": "confirmed"}) == {}
     assert diff(old, {**old, "status": "draft"}) == {"status": [None, "draft"]}
+
+
+# --- changes made from elsewhere: tags and a switch of standard version ----------------------
+
+
+def tagged(db, *tags: str) -> int:
+    with db.transaction() as tx:
+        return activity_store.create(tx, entry(tags=tags))
+
+
+def latest(db, activity_id):
+    with db.connection() as conn:
+        return history.for_activity(conn, activity_id)[0]
+
+
+def stored_version(db, activity_id) -> int:
+    with db.connection() as conn:
+        return activity_store.get(conn, activity_id, include_deleted=True).version
+
+
+def test_renaming_a_tag_is_a_version_of_each_activity_that_has_it(db):
+    from otj_desktop.store import tags as tag_store
+
+    first, second, other = tagged(db, "testing"), tagged(db, "testing", "api"), tagged(db, "api")
+    with db.connection() as conn:
+        tag_id = tag_store.find(conn, "testing").id
+    with db.transaction() as tx:
+        tag_store.rename(tx, tag_id, "unit testing")
+
+    for activity_id in (first, second):
+        assert stored_version(db, activity_id) == 2
+        assert latest(db, activity_id).changes["tags"][1].count("unit testing") == 1
+    assert latest(db, first).changes == {"tags": [["testing"], ["unit testing"]]}
+    assert versions(db, other) == [(1, "created")]  # untouched
+    # The next real edit is blamed for its own change only.
+    with db.transaction() as tx:
+        activity_store.update(
+            tx, first, entry(title="Renamed", tags=("unit testing",)), expected_version=2
+        )
+    assert latest(db, first).changes == {"title": ["Pairing session", "Renamed"]}
+
+
+def test_merging_or_deleting_a_tag_is_a_version_of_each_activity_that_had_it(db):
+    from otj_desktop.store import tags as tag_store
+
+    merged, deleted_from = tagged(db, "qa", "testing"), tagged(db, "old")
+    with db.connection() as conn:
+        qa, old = tag_store.find(conn, "qa").id, tag_store.find(conn, "old").id
+    with db.transaction() as tx:
+        tag_store.rename(tx, qa, "Testing")  # onto an existing tag: a merge
+    with db.transaction() as tx:
+        tag_store.delete(tx, old)
+
+    assert latest(db, merged).changes == {"tags": [["qa", "testing"], ["testing"]]}
+    assert latest(db, deleted_from).changes == {"tags": [["old"], []]}
+    assert stored_version(db, merged) == stored_version(db, deleted_from) == 2
+
+
+def test_a_tag_change_and_its_history_roll_back_together(db):
+    from otj_desktop.store import tags as tag_store
+
+    activity_id = tagged(db, "testing")
+    with db.connection() as conn:
+        tag_id = tag_store.find(conn, "testing").id
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        tag_store.delete(tx, tag_id)
+        raise RuntimeError("power cut")
+    assert versions(db, activity_id) == [(1, "created")]
+    assert stored_version(db, activity_id) == 1
+
+
+def test_switching_standard_version_is_a_version_of_each_linked_activity(db, with_standard):
+    from otj_desktop.standards.importer import parse_standard
+    from tests.conftest import standard_json
+
+    newer = standard_json()
+    newer["version"] = "1.1"
+    with db.transaction() as tx:
+        new_id = standard_store.add(tx, parse_standard(newer)).standard_id
+    with db.transaction() as tx:
+        linked = activity_store.create(tx, entry(ksb_ids=ksb_ids(db, with_standard, "K1", "S1")))
+        unlinked = activity_store.create(tx, entry(title="No KSBs"))
+
+    with db.transaction() as tx:
+        standard_store.switch_version(tx, with_standard, new_id)
+
+    assert versions(db, linked) == [(2, "updated"), (1, "created")]
+    old_version = standard_json()["version"]
+    assert latest(db, linked).changes == {
+        "ksbs": [
+            [f"K1 (version {old_version})", f"S1 (version {old_version})"],
+            ["K1 (version 1.1)", "S1 (version 1.1)"],
+        ]
+    }
+    assert versions(db, unlinked) == [(1, "created")]

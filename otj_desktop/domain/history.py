@@ -111,6 +111,13 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str
         old, new = before.get(field), after.get(field)
         if _comparable(field, old) != _comparable(field, new):
             changes[field] = [_shown(field, old), _shown(field, new)]
+    if "ksbs" in changes and sorted(changes["ksbs"][0]) == sorted(changes["ksbs"][1]):
+        # The same codes in another version of the standard (a switch of version): say so,
+        # rather than "K1 → K1".
+        old, new = before.get("ksbs") or [], after.get("ksbs") or []
+        changes["ksbs"] = [
+            [f"{k['code']} (version {k['version']})" for k in ksbs] for ksbs in (old, new)
+        ]
     return changes
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,23 @@ def record(
     entry = HistoryEntry(activity_id, version, action, utc_now_iso(), changes, after, restored_from)
     insert(tx, entry)
     return entry
+
+
+def record_link_changes(tx: Transaction, activity_ids: Iterable[int]) -> None:
+    """Count a change made on ``tx`` to these activities' tags or KSBs from elsewhere (a tag
+    renamed, merged or deleted; a switch to a new version of the standard) as a new version of
+    each: its version goes up and its history says what changed, in the same transaction.
+
+    Without this the change would surface in the activity's next edit, blamed on it. The caller
+    announces the change once (``tags_changed``, ``standard_saved``), not once per activity.
+    """
+    now = utc_now_iso()
+    for activity_id in sorted(set(activity_ids)):
+        tx.execute(
+            "UPDATE activity SET version = version + 1, updated_at = ? WHERE id = ?",
+            (now, activity_id),
+        )
+        record(tx, activity_id, "updated")
 
 
 def insert(tx: Transaction, entry: HistoryEntry) -> None:

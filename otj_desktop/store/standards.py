@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from otj_desktop.domain.dates import utc_now_iso
 from otj_desktop.domain.ksb_mapping import KsbKey, KsbMapping, map_ksbs
 from otj_desktop.standards.importer import StandardData, ksb_code
+from otj_desktop.store import history
 from otj_desktop.store.db import Transaction
 
 CATEGORIES = ("knowledge", "skill", "behaviour")
@@ -532,6 +533,11 @@ def switch_version(tx: Transaction, from_id: int, to_id: int) -> KsbMapping:
     Links without a match stay on the old KSB (which is kept) and are returned as ``unmapped``.
     """
     mapping = plan_version_switch(tx.conn, from_id, to_id)
+    moving = [
+        row[0]
+        for old_id in mapping.moves
+        for row in tx.execute("SELECT activity_id FROM activity_ksb WHERE ksb_id = ?", (old_id,))
+    ]
     for old_id, new_id in mapping.moves.items():
         tx.execute(
             """INSERT OR IGNORE INTO activity_ksb (activity_id, ksb_id)
@@ -539,6 +545,7 @@ def switch_version(tx: Transaction, from_id: int, to_id: int) -> KsbMapping:
             (new_id, old_id),
         )
         tx.execute("DELETE FROM activity_ksb WHERE ksb_id = ?", (old_id,))
+    history.record_link_changes(tx, moving)
     tx.execute(
         "UPDATE profile SET standard_id = ?, updated_at = ? WHERE id = 1", (to_id, utc_now_iso())
     )

@@ -3,7 +3,8 @@
 Tag names are unique regardless of case ("Agile" and "agile" are one tag); the first spelling
 used is the one kept. Renaming a tag onto the name of another merges the two: the activities
 of both end up with the other tag. Deleting a tag keeps its activities. Those changes announce
-``tags_changed`` (with the tag's id, the action and a short summary).
+``tags_changed`` (with the tag's id, the action and a short summary), and each is a new version
+of every activity it touches, with its history (``history.record_link_changes``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from otj_desktop.store import history
 from otj_desktop.store.db import Transaction
 
 
@@ -67,6 +69,7 @@ def rename(tx: Transaction, tag_id: int, new_name: str) -> RenameResult:
     """
     tag = get(tx.conn, tag_id)
     other = find(tx.conn, new_name)
+    tagged = _activities_with(tx, tag.id)
     if other is not None and other.id != tag.id:
         # OR IGNORE: activities that already have both tags keep just the one link.
         tx.execute(
@@ -75,6 +78,7 @@ def rename(tx: Transaction, tag_id: int, new_name: str) -> RenameResult:
             (other.id, tag.id),
         )
         tx.execute("DELETE FROM tag WHERE id = ?", (tag.id,))  # its links go with it
+        history.record_link_changes(tx, tagged)
         tx.announce(
             "tags_changed",
             id=tag.id,
@@ -87,6 +91,7 @@ def rename(tx: Transaction, tag_id: int, new_name: str) -> RenameResult:
     if tag.name == new_name:
         return RenameResult(tag, merged=False, changed=False)
     tx.execute("UPDATE tag SET name = ? WHERE id = ?", (new_name, tag.id))
+    history.record_link_changes(tx, tagged)
     tx.announce(
         "tags_changed",
         id=tag.id,
@@ -100,6 +105,14 @@ def rename(tx: Transaction, tag_id: int, new_name: str) -> RenameResult:
 def delete(tx: Transaction, tag_id: int) -> Tag:
     """Delete a tag; its activities stay, without it. Raises :class:`TagNotFound`."""
     tag = get(tx.conn, tag_id)
+    tagged = _activities_with(tx, tag.id)
     tx.execute("DELETE FROM tag WHERE id = ?", (tag.id,))
+    history.record_link_changes(tx, tagged)
     tx.announce("tags_changed", id=tag.id, action="deleted", summary=f"Tag “{tag.name}” deleted")
     return tag
+
+
+def _activities_with(tx: Transaction, tag_id: int) -> list[int]:
+    return [
+        r[0] for r in tx.execute("SELECT activity_id FROM activity_tag WHERE tag_id = ?", (tag_id,))
+    ]
