@@ -11,7 +11,8 @@ package's Depends). Uses only the standard library, so the system Python runs it
 3. start the installed app headless with the default data folder (in a throw-away HOME) and
    log an activity over HTTP, as a window would;
 4. install the real package over it (a dpkg upgrade), then start the app again and check the
-   activity is still listed (the new version opens, and would migrate, the same data);
+   activity is still listed (the new version opens, and would migrate, the same data), and
+   run the self-test again from the package as shipped;
 5. ``dpkg --verify``: running the app changed nothing in its install folder;
 6. purge the package: the data folder is still there.
 
@@ -203,6 +204,8 @@ def main() -> None:
         step(f"upgraded to {version} over it")
         still_there(home)
         step("the activity is still there after the upgrade")
+        done = run(COMMAND, "--self-test", env=app_env(home))
+        step(f"the shipped package: {done.stdout.strip()}")
 
         run("dpkg", "--verify", PACKAGE)
         step("dpkg --verify: the install folder is unchanged after running the app")
