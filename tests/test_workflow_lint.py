@@ -11,6 +11,7 @@ wrapper downloads a binary from GitHub at install time, which this machine canno
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -69,3 +70,13 @@ def test_actionlint_finds_the_mistakes_in_a_broken_workflow(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "no-such-input" in output and "no_such_property" in output
+
+
+def test_one_job_builds_every_installer_on_a_matrix_of_the_three_systems():
+    text = RELEASE.read_text(encoding="utf-8")
+    matrix = text[text.index("      matrix:\n") : text.index("    runs-on: ${{ matrix.os }}")]
+    runners = re.findall(r"^\s+os: (\S+)", matrix, re.MULTILINE)
+    assert [runner.split("-")[0] for runner in runners] == ["ubuntu", "windows", "macos"]
+    for installer_step in ("check_deb.py", "ISCC.exe", "make_dmg.sh"):
+        assert installer_step in text
+    assert "needs: installer" in text  # the release waits for all three
