@@ -203,8 +203,13 @@ def leave_stuck_threads_behind(grace: float = 1.0) -> None:
 
 def _stop_on_signals(stop: threading.Event) -> None:
     def handler(signum: int, _frame) -> None:
-        log.info("Received signal %d", signum)
         stop.set()
+        # Not logged here: the handler runs between two bytecodes of the main thread, which may
+        # be inside the log file's own write ("reentrant call" on the file, found by the window
+        # tests). A thread waits its turn for the handler's lock instead.
+        threading.Thread(
+            target=log.info, args=("Received signal %d", signum), name="signal-log", daemon=True
+        ).start()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)

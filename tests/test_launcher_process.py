@@ -31,6 +31,8 @@ def test_headless_app_serves_saves_and_stops_cleanly_on_signal(tmp_path, sig):
     assert code == 0, stderr
     assert seconds < 3
     assert "Traceback" not in stderr
+    logged = (data_dir / "logs" / "otj-desktop.log").read_text(encoding="utf-8")
+    assert f"Received signal {int(sig)}" in logged  # logged outside the handler, still logged
     conn = sqlite3.connect(data_dir / "otj.sqlite3")
     assert conn.execute("SELECT title FROM activity").fetchall() == [("Real process entry",)]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -280,7 +280,11 @@ def test_the_activity_page_shows_the_four_core_stages_with_counts_and_links_out(
     )
     page = client.get(f"/activities/{activity_id}").get_data(as_text=True)
     counts = dict(
-        re.findall(r'id="stage-(\w+)">\s*<h3>\w+ <span class="count"[^>]*>(\d+)</span>', page)
+        re.findall(
+            r'id="stage-(\w+)">\s*<h3>\w+ <span class="count">(\d+)'
+            r'<span class="visually-hidden"> links?</span></span>',
+            page,
+        )
     )
     assert counts == {"capture": "0", "organise": "0", "review": "2", "engage": "1"}
     links = re.findall(r'<a href="(https://[^"]+)" target="_blank" rel="noopener noreferrer"', page)
