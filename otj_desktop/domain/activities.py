@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from otj_desktop.domain.activity_types import activity_type
+from otj_desktop.domain.form_errors import FormErrors
 
 if TYPE_CHECKING:
     from otj_desktop.domain.resource_links import ResourceLink
@@ -63,12 +64,8 @@ class ActivityInput:
     resource_links: tuple[ResourceLink, ...] = ()
 
 
-class InvalidActivity(ValueError):
-    """The entry has problems; ``errors`` maps each form field name to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidActivity(FormErrors):
+    """The entry has problems."""
 
 
 def validate_activity(

@@ -17,6 +17,7 @@ from datetime import date
 
 from otj_desktop.domain import plan_dates
 from otj_desktop.domain.activities import clean_line, parse_date
+from otj_desktop.domain.form_errors import FormErrors
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,8 @@ class ProfileInput:
     plan_minimum_hours: float | None = None
 
 
-class InvalidProfile(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidProfile(FormErrors):
+    """The profile form has problems."""
 
 
 # The targets that can also be changed one at a time, in place on the dashboard:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from otj_desktop.domain.activities import clean_line, clean_text
+from otj_desktop.domain.form_errors import FormErrors
 
 KSB_CATEGORIES = ("knowledge", "skill", "behaviour")
 KSB_TITLE_MAX = 200
@@ -23,12 +24,8 @@ LEVEL_RANGE = (1, 8)
 MINIMUM_HOURS_RANGE = (1, 100_000)
 
 
-class InvalidStandardEdit(ValueError):
-    """The edit has problems; ``errors`` maps each form field name to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidStandardEdit(FormErrors):
+    """The KSB or standard edit has problems."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import date
 
 from otj_desktop.domain import plan_dates
 from otj_desktop.domain.activities import clean_line, parse_date
+from otj_desktop.domain.form_errors import FormErrors
 from otj_desktop.domain.otj_hours import (
     Break,
     MinimumHours,
@@ -140,12 +141,8 @@ def pace_for(
 BREAK_REASON_MAX = 200
 
 
-class InvalidBreak(ValueError):
-    """The break form has problems; ``errors`` maps each field name to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidBreak(FormErrors):
+    """The break form has problems."""
 
 
 def validate_break(

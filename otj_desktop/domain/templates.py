@@ -26,6 +26,7 @@ from otj_desktop.domain.activities import (
     parse_tags,
 )
 from otj_desktop.domain.activity_types import activity_type
+from otj_desktop.domain.form_errors import FormErrors
 
 NAME_MAX = 80
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -55,12 +56,8 @@ class TemplateInput:
         return self.weekday is not None
 
 
-class InvalidTemplate(ValueError):
-    """The template has problems; ``errors`` maps each form field name to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class InvalidTemplate(FormErrors):
+    """The template has problems."""
 
 
 def validate_template(
