@@ -280,7 +280,10 @@ def test_dashboard_regions_listen_for_the_events_that_change_them(client, db):
     assert {"profile_saved", "breaks_changed"} <= regions["pace"]
     assert "tags_changed" in regions["top-tags"]
     assert "profile_saved" in regions["target-planned-view"]
-    assert {"activity_saved", "activity_deleted"} <= regions["charts"]
+    for chart in ("chart-weekly", "chart-types", "chart-ksbs"):  # each redrawn on its own
+        assert {"activity_saved", "activity_deleted"} <= regions[chart]
+    assert "day_changed" in regions["chart-weekly"]
+    assert {"standard_saved", "profile_saved"} <= regions["chart-ksbs"]
 
 
 def test_chart_data_in_attributes_cannot_break_out_of_them(client, db, codes):

@@ -16,7 +16,8 @@
  *   A region holding a focused or changed form field is never swapped: it waits until focus
  *   leaves it and its fields are back as loaded (so keep forms out of regions).
  *   Swapped content is processed by htmx (so `htmx.onLoad(fn)` runs for it) and gets an
- *   `otj:live-swapped` event.
+ *   `otj:live-swapped` event. A region whose fetched HTML is the same as the copy swapped in
+ *   last time is left alone (its charts stay drawn, an open <details> stays open).
  *
  * FOR SCRIPTS: every event is re-dispatched on `document` as `otj:live` with
  * detail {kind, id, data, mine} (`mine`: this page made the change), and `resync` as
@@ -282,28 +283,22 @@
     });
     if (!ids.length) return;
     var focus = rememberFocus(ids);
-    if (window.htmx && htmx.swap) {
-      htmx.swap(
-        document.body,
-        html,
-        { swapStyle: "none", swapDelay: 0, settleDelay: 0 },
-        {
-          selectOOB: ids
-            .map(function (id) {
-              return "#" + id;
-            })
-            .join(","),
-        }
-      );
-    } else {
-      var doc = new DOMParser().parseFromString(html, "text/html");
-      ids.forEach(function (id) {
-        var next = doc.getElementById(id);
-        var current = document.getElementById(id);
-        if (next && current) current.replaceWith(document.adoptNode(next));
-      });
-      if (doc.title && doc.title !== document.title) document.title = doc.title;
-    }
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    ids = ids.filter(function (id) {
+      var next = doc.getElementById(id);
+      var current = document.getElementById(id);
+      if (!next || !current) return false;
+      // The same HTML as the copy swapped in last time: nothing changed, so keep what is drawn
+      // (charts, an open <details>) and skip the work (bench/live_sync.py: 8 dashboards).
+      var fresh = next.outerHTML;
+      if (current.__liveHtml === fresh && !current.hasAttribute("data-live-stale")) return false;
+      var adopted = document.adoptNode(next);
+      adopted.__liveHtml = fresh;
+      current.replaceWith(adopted);
+      if (window.htmx && htmx.process) htmx.process(adopted);
+      return true;
+    });
+    if (doc.title && doc.title !== document.title) document.title = doc.title;
     ids.forEach(function (id) {
       var el = document.getElementById(id);
       if (el) el.dispatchEvent(new CustomEvent("otj:live-swapped", { bubbles: true }));
@@ -311,7 +306,7 @@
     restoreFocus(focus);
   }
 
-  /** A link or button focused inside a region keeps focus after the swap (htmx does ids). */
+  /** A link or button focused inside a region keeps focus after the swap (by id, link or text). */
   function rememberFocus(ids) {
     var active = document.activeElement;
     if (!active || active === document.body) return null;
