@@ -101,6 +101,29 @@ def test_create_in_one_page_updates_the_others_dashboard_in_place(context, serve
     assert watcher.problems == [] and saver.problems == []
 
 
+def test_a_region_the_change_leaves_as_it_was_is_not_swapped(context, server):
+    """Only regions whose HTML changed are swapped: an open "Show the numbers" under the KSB
+    chart stays open when a save without KSBs changes the other charts, and the KSB chart is
+    not drawn again."""
+    (page,) = open_pages(context, server, 1, "/")
+    save(server.app, "First")  # the first update swaps every region it names
+    expect(page.locator("#recent-activities")).to_contain_text("First")
+    page.locator("#chart-ksbs summary").click()
+    page.evaluate(
+        """() => { window.__ksbCanvas = document.querySelector('#chart-ksbs canvas');
+                   window.__typesCanvas = document.querySelector('#chart-types canvas'); }"""
+    )
+    save(server.app, "Second, without KSBs", activity_type="workshop")
+    expect(page.locator("#recent-activities")).to_contain_text("Second, without KSBs")
+    assert page.locator("#chart-ksbs details").evaluate("d => d.open")
+    assert page.evaluate("() => document.querySelector('#chart-ksbs canvas') === __ksbCanvas")
+    # The hours by type did change: that chart was swapped, and drawn again.
+    page.wait_for_function(
+        """() => { const c = document.querySelector('#chart-types canvas');
+                   return c !== __typesCanvas && window.Chart.getChart(c); }"""
+    )
+
+
 def test_typed_text_survives_a_save_in_another_page(context, server):
     typist, saver = open_pages(context, server, 2, "/activities/new")
     record_live_events(typist)
