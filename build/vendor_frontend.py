@@ -65,15 +65,6 @@ class Pin:
 
 PINS: tuple[Pin, ...] = (
     Pin(
-        short_name="htmx",
-        npm_name="htmx.org",
-        version="2.0.11",
-        integrity=(
-            "sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA=="
-        ),
-        files=("dist/htmx.min.js",),
-    ),
-    Pin(
         short_name="chartjs",
         npm_name="chart.js",
         version="4.6.1",

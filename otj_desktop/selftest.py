@@ -73,7 +73,7 @@ EVENT_STREAM = "/events/stream"
 REQUEST_TIMEOUT = 10.0
 # Files every page needs, checked by name so that a bundle missing them fails even if no page
 # happened to reference them (paths inside the static folder).
-REQUIRED_STATIC: tuple[str, ...] = ("css/app.css", "vendor/htmx/htmx.min.js")
+REQUIRED_STATIC: tuple[str, ...] = ("css/app.css", "js/live.js", "vendor/chartjs/chart.umd.min.js")
 
 _STATIC_REF = re.compile(r"""(?:src|href)="(/static/[^"?#]+)""")
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

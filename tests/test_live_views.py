@@ -49,7 +49,7 @@ def test_every_page_has_the_status_dot_the_notice_region_and_the_scripts(client,
         assert "title=" in dot
         notice = region(page, "live-notice")
         assert 'aria-live="polite"' in notice and 'role="status"' in notice
-        for script in ("vendor/htmx/htmx.min.js", "js/live-stream.js", "js/live.js"):
+        for script in ("js/live-stream.js", "js/live.js"):
             assert f'src="/static/{script}"' in page
         assert "<script>" not in page  # no inline script: the CSP allows 'self' only
 

@@ -123,10 +123,10 @@ def test_a_missing_stylesheet_fails_with_a_line_naming_it(static_without, capsys
 
 
 def test_a_missing_vendored_script_fails(static_without, capsys, tmp_path):
-    static_without("vendor/htmx/htmx.min.js")
+    static_without("vendor/chartjs/chart.umd.min.js")
     code, out, _ = verdict_of(capsys, tmp_path)
     assert code == 1
-    assert "vendor/htmx/htmx.min.js" in out
+    assert "vendor/chartjs/chart.umd.min.js" in out
 
 
 def test_a_missing_catalogue_fails(monkeypatch, capsys, tmp_path):

@@ -1,5 +1,5 @@
 /*
- * live.js: live sync on every page. Loaded by base.html (after htmx and live-stream.js).
+ * live.js: live sync on every page. Loaded by base.html (after live-stream.js).
  *
  * THE CONTRACT FOR PAGES (no JavaScript needed to take part):
  *
@@ -15,8 +15,7 @@
  *                        data.id is a tag's or a standard's) refresh it whatever their id;
  *   A region holding a focused or changed form field is never swapped: it waits until focus
  *   leaves it and its fields are back as loaded (so keep forms out of regions).
- *   Swapped content is processed by htmx (so `htmx.onLoad(fn)` runs for it) and gets an
- *   `otj:live-swapped` event. A region whose fetched HTML is the same as the copy swapped in
+ *   Swapped content gets an `otj:live-swapped` event. A region whose fetched HTML is the same as the copy swapped in
  *   last time is left alone (its charts stay drawn, an open <details> stays open).
  *
  * FOR SCRIPTS: every event is re-dispatched on `document` as `otj:live` with
@@ -32,8 +31,8 @@
  *    disconnected, with a tooltip and an accessible name;
  *  - an unobtrusive notice ("“Team retro” created in another window") in #live-notice, a polite
  *    live region, never moving focus, and never for the change this page made itself: every
- *    POST form gets a hidden `_live_origin` field (and htmx requests an X-OTJ-Origin header)
- *    with this page's id, which the server puts into the events it causes.
+ *    POST form gets a hidden `_live_origin` field (and script requests an X-OTJ-Origin
+ *    header) with this page's id, which the server puts into the events it causes.
  */
 (function () {
   "use strict";
@@ -106,10 +105,6 @@
     },
     true
   );
-
-  document.addEventListener("htmx:configRequest", function (e) {
-    e.detail.headers["X-OTJ-Origin"] = live.origin;
-  });
 
   // ---- status dot -------------------------------------------------------------------------
 
@@ -295,7 +290,6 @@
       var adopted = document.adoptNode(next);
       adopted.__liveHtml = fresh;
       current.replaceWith(adopted);
-      if (window.htmx && htmx.process) htmx.process(adopted);
       return true;
     });
     if (doc.title && doc.title !== document.title) document.title = doc.title;
