@@ -106,6 +106,14 @@ def with_standard(app: Flask) -> int:
     return standard_id
 
 
+@pytest.fixture
+def codes(db, with_standard) -> dict[str, int]:
+    """The standard's KSB ids by code ("K1" -> 3)."""
+    from tests.progress_helpers import ksb_ids_by_code
+
+    return ksb_ids_by_code(db)
+
+
 def activity_form(**overrides: str) -> dict:
     form = {
         "title": "Unit testing workshop",

@@ -12,18 +12,13 @@ from datetime import date, timedelta
 import pytest
 
 from otj_desktop.domain.csv_export import HEADER, csv_chunks, safe_cell
-from tests.progress_helpers import add_activity, ksb_ids_by_code
+from tests.progress_helpers import add_activity
 from tests.test_server import sign_in
 
 
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def export(client, query: str = "") -> list[list[str]]:

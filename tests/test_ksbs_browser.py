@@ -9,17 +9,12 @@ from html import unescape
 
 import pytest
 
-from tests.progress_helpers import add_activity, ksb_ids_by_code
+from tests.progress_helpers import add_activity
 
 
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def row_cells(page: str, ksb_id: int) -> list[str]:

@@ -16,7 +16,7 @@ from otj_desktop.domain.activity_types import ACTIVITY_TYPES, counting_type_keys
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import stats, totals
 from tests.conftest import TODAY
-from tests.progress_helpers import add_activity, ksb_ids_by_code
+from tests.progress_helpers import add_activity
 from tests.test_progress_dashboard import text_of
 
 MONDAY = date(2026, 11, 23)
@@ -26,11 +26,6 @@ NOT_OTJ = [t.key for t in ACTIVITY_TYPES if not t.counts_towards_otj]
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def add_draft(db, *, title="Weekly mentoring", day=MONDAY, minutes=120, ksb_ids=(), tags=()):

@@ -12,7 +12,7 @@ import pytest
 
 from otj_desktop.store import profile as profile_store
 from tests.conftest import TODAY
-from tests.progress_helpers import Events, PageScan, add_activity, chart_specs, ksb_ids_by_code
+from tests.progress_helpers import Events, PageScan, add_activity, chart_specs
 
 MONDAY = date(2026, 11, 23)  # TODAY is Friday 27 November 2026
 
@@ -32,11 +32,6 @@ def text_of(page: str, testid: str) -> str:
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def test_summary_cards_count_live_otj_hours_this_week_and_ksb_coverage(client, db, codes):

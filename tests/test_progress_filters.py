@@ -16,17 +16,12 @@ from otj_desktop.store.activity_search import match_live
 from otj_desktop.store.db import Database
 from otj_desktop.store.migrate import migrate
 from tests.conftest import activity_form
-from tests.progress_helpers import add_activity, ksb_ids_by_code
+from tests.progress_helpers import add_activity
 
 
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def titles(client, query: str = "", status: int = 200) -> list[str]:

@@ -21,7 +21,7 @@ from otj_desktop.domain.readiness import (
 from otj_desktop.store import activities as activity_store
 from otj_desktop.store import readiness as readiness_store
 from tests.conftest import TODAY
-from tests.progress_helpers import add_activity, ksb_ids_by_code
+from tests.progress_helpers import add_activity
 from tests.test_progress_dashboard import text_of
 
 
@@ -95,11 +95,6 @@ def test_best_quality_prefers_ready_then_good_then_draft():
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def add_draft(db, ksb_ids) -> int:

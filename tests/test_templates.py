@@ -20,17 +20,12 @@ from otj_desktop.store import standards as standard_store
 from otj_desktop.store import templates as template_store
 from tests.archive_helpers import fingerprint
 from tests.conftest import TODAY, activity_form, standard_json
-from tests.progress_helpers import Events, ksb_ids_by_code
+from tests.progress_helpers import Events
 
 
 @pytest.fixture
 def db(app, with_standard):
     return app.extensions["otj"].db
-
-
-@pytest.fixture
-def codes(db):
-    return ksb_ids_by_code(db)
 
 
 def template_form(**overrides) -> dict:
